@@ -1,0 +1,131 @@
+//! Stage 5: emit `metadata.xml`, the OData `$metadata` document, and
+//! `schema_files.rs`, the table of CSDL files served offline under
+//! `/redfish/v1/schema/`.
+//!
+//! `$metadata` references, per schema file, every namespace whose
+//! definitions the served resources use (versioned ones included) and the
+//! namespaces their links point to, and declares the `Service` container
+//! extending the service root's. The file table holds those files plus
+//! everything they reference, transitively, so every reference resolves.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::csdl::{self, Csdl};
+use super::error::Result;
+use super::resolve::Model;
+
+/// URI prefix the runtime serves schema files under.
+pub const SCHEMA_PREFIX: &str = "/redfish/v1/schema/";
+
+/// Namespaces to reference, grouped by file, both sorted.
+pub fn references(csdl: &Csdl, model: &Model) -> BTreeMap<String, BTreeSet<String>> {
+    let mut wanted: BTreeSet<&str> = model.namespaces.iter().map(String::as_str).collect();
+    wanted.extend(model.linked.iter().map(String::as_str));
+    let container_ns = model
+        .container
+        .as_deref()
+        .and_then(csdl::split_qualified)
+        .map(|(ns, _)| ns);
+    wanted.extend(container_ns);
+    let mut by_file: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for ns in wanted {
+        let file = csdl
+            .file_of(ns)
+            .unwrap_or_else(|| format!("{}_v1.xml", csdl::family(ns)));
+        by_file.entry(file).or_default().insert(ns.to_string());
+    }
+    by_file
+}
+
+/// The `$metadata` document.
+pub fn metadata(csdl: &Csdl, model: &Model, header: &str) -> String {
+    let mut xml = String::new();
+    xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(xml, "<!-- {header} -->");
+    xml.push_str(
+        "<edmx:Edmx xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\" Version=\"4.0\">\n",
+    );
+    for (file, namespaces) in references(csdl, model) {
+        let _ = writeln!(
+            xml,
+            "  <edmx:Reference Uri=\"{SCHEMA_PREFIX}{}\">",
+            escape(&file)
+        );
+        for ns in namespaces {
+            let _ = writeln!(xml, "    <edmx:Include Namespace=\"{}\"/>", escape(&ns));
+        }
+        xml.push_str("  </edmx:Reference>\n");
+    }
+    xml.push_str("  <edmx:DataServices>\n");
+    xml.push_str(
+        "    <Schema xmlns=\"http://docs.oasis-open.org/odata/ns/edm\" Namespace=\"Service\">\n",
+    );
+    match &model.container {
+        Some(base) => {
+            let _ = writeln!(
+                xml,
+                "      <EntityContainer Name=\"Service\" Extends=\"{}\"/>",
+                escape(base)
+            );
+        }
+        None => xml.push_str("      <EntityContainer Name=\"Service\"/>\n"),
+    }
+    xml.push_str("    </Schema>\n  </edmx:DataServices>\n</edmx:Edmx>\n");
+    xml
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
+}
+
+/// Files to serve: those `$metadata` references and, transitively, every
+/// Redfish file they reference. Files absent from the schema directory
+/// are left out (they would answer 404).
+///
+/// # Errors
+/// When a present file is not valid CSDL.
+pub fn served_files(csdl: &mut Csdl, model: &Model) -> Result<Vec<String>> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut queue: Vec<String> = references(csdl, model).into_keys().collect();
+    while let Some(file) = queue.pop() {
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        if let Err(e) = csdl.load_file(&file) {
+            if e.message.starts_with("schema file not found") {
+                seen.remove(&file);
+                continue;
+            }
+            return Err(e);
+        }
+        if let Some(doc) = csdl.documents().get(&file) {
+            queue.extend(doc.references.iter().map(|r| r.file.clone()));
+        }
+    }
+    Ok(seen.into_iter().collect())
+}
+
+/// `schema_files.rs`: a sorted table of the served files' bytes.
+pub fn schema_files(csdl: &Csdl, files: &[String]) -> TokenStream {
+    let entries = files.iter().filter_map(|name| {
+        let doc = csdl.documents().get(name)?;
+        let path = doc.path.display().to_string();
+        Some(quote! { (#name, include_bytes!(#path)) })
+    });
+    quote! {
+        /// CSDL files served under `/redfish/v1/schema/`, sorted by name.
+        pub static SCHEMA_FILES: &[(&str, &[u8])] = &[#(#entries),*];
+
+        /// The bytes of the served schema file `name`, e.g. `Task_v1.xml`.
+        pub fn schema_file(name: &str) -> Option<&'static [u8]> {
+            let index = SCHEMA_FILES.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
+            SCHEMA_FILES.get(index).map(|(_, bytes)| *bytes)
+        }
+    }
+}

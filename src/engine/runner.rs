@@ -1,0 +1,239 @@
+//! Runs one task's work: walks its schedule step by step, records progress,
+//! honours cancellation between and during steps, and ends the task in the
+//! right terminal state with the response its monitor will replay.
+
+use tokio::sync::watch;
+
+use crate::model::task::TaskState;
+use crate::registry::{base, task_event};
+
+use super::job::{MachineId, Outcome, Schedule};
+use super::task::{FinalResponse, TaskRecord};
+use super::{Engine, EngineError, view};
+
+/// How the walk through the schedule ended.
+enum Ending {
+    Done,
+    Cancelled,
+    Failed,
+}
+
+/// Drives task `id` through `schedule`; spawned by [`Engine::start`].
+pub async fn run(
+    engine: Engine,
+    id: u64,
+    machine: Option<MachineId>,
+    schedule: Schedule,
+    mut cancel: watch::Receiver<bool>,
+) {
+    let ending = walk(&engine, id, machine.as_ref(), &schedule, &mut cancel).await;
+    let settled = match ending {
+        Ending::Done => schedule.final_power,
+        Ending::Cancelled | Ending::Failed => None,
+    };
+    let result = match ending {
+        Ending::Done => finish(&engine, id, schedule.outcome),
+        Ending::Cancelled => finish_cancelled(&engine, id),
+        Ending::Failed => Ok(()),
+    };
+    if let Err(err) = result {
+        tracing::error!(task = id, error = %err, "could not record the end of a task");
+    }
+    if let Some(machine) = &machine {
+        engine.release_machine(machine, settled);
+    }
+    engine.forget_runner(id);
+}
+
+async fn walk(
+    engine: &Engine,
+    id: u64,
+    machine: Option<&MachineId>,
+    schedule: &Schedule,
+    cancel: &mut watch::Receiver<bool>,
+) -> Ending {
+    for (index, step) in schedule.steps.iter().enumerate() {
+        if *cancel.borrow() {
+            return Ending::Cancelled;
+        }
+        if let (Some(machine), Some(power)) = (machine, step.power) {
+            engine.set_power(machine, power);
+        }
+        if let Some(child) = step.child {
+            if let Err(err) = start_child(engine, id, child) {
+                tracing::error!(task = id, error = %err, "could not start a subtask");
+                return Ending::Failed;
+            }
+        }
+
+        tokio::select! {
+            () = tokio::time::sleep(step.duration) => {}
+            _ = cancel.changed() => return Ending::Cancelled,
+        }
+
+        let last_of_child = step.child.is_some()
+            && schedule.steps.get(index + 1).map(|next| next.child) != Some(step.child);
+        if let Err(err) = progress(
+            engine,
+            id,
+            step.percent_after,
+            last_of_child.then_some(step.child).flatten(),
+        ) {
+            tracing::error!(task = id, error = %err, "could not record progress");
+            return Ending::Failed;
+        }
+    }
+    Ending::Done
+}
+
+/// Records the parent's progress and, at the end of a subtask's share,
+/// completes that subtask.
+fn progress(
+    engine: &Engine,
+    id: u64,
+    percent: u8,
+    done_child: Option<usize>,
+) -> Result<(), EngineError> {
+    let snap = engine.update(id, |t| {
+        if t.state != TaskState::Running || percent <= t.percent {
+            return Ok(());
+        }
+        t.percent = percent;
+        let msg = task_event::task_progress_changed(&id.to_string(), &percent.to_string());
+        t.push_message(msg, true);
+        Ok(())
+    })?;
+    if let Some(child) = done_child.and_then(|i| snap.record.children.get(i).copied()) {
+        engine.update(child, |c| {
+            c.set_state(TaskState::Completed)
+                .map_err(|_| EngineError::NotCancellable)?;
+            c.percent = 100;
+            c.end_time = Some(view::now_rfc3339());
+            c.push_message(task_event::task_completed_ok(&child.to_string()), false);
+            c.outcome = Some(success());
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+fn start_child(engine: &Engine, id: u64, index: usize) -> Result<(), EngineError> {
+    let Some(child) = engine
+        .task(id)
+        .and_then(|s| s.record.children.get(index).copied())
+    else {
+        return Ok(());
+    };
+    engine.update(child, |c| {
+        if c.state == TaskState::Pending {
+            c.set_state(TaskState::Running)
+                .map_err(|_| EngineError::NotCancellable)?;
+            c.push_message(task_event::task_started(&child.to_string()), false);
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Ends the task (and any unfinished subtask) by its outcome.
+fn finish(engine: &Engine, id: u64, outcome: Outcome) -> Result<(), EngineError> {
+    // A cancel that raced with the last step wins: the client was told so.
+    let snap = engine.update(id, |t| {
+        if t.state == TaskState::Cancelling {
+            cancelled(t)
+        } else {
+            end(t, outcome)
+        }
+    })?;
+    for child in snap.record.children.iter().copied() {
+        let open = engine.task(child).is_some_and(|c| !c.record.is_terminal());
+        if open {
+            engine.update(child, |c| end(c, outcome))?;
+        }
+    }
+    Ok(())
+}
+
+fn end(t: &mut TaskRecord, outcome: Outcome) -> Result<(), EngineError> {
+    let id = t.id.to_string();
+    let (state, message, response) = match outcome {
+        Outcome::Completed => (
+            TaskState::Completed,
+            task_event::task_completed_ok(&id),
+            success(),
+        ),
+        Outcome::Warning => (
+            TaskState::Completed,
+            task_event::task_completed_warning(&id),
+            success(),
+        ),
+        Outcome::Exception => (
+            TaskState::Exception,
+            task_event::task_aborted(&id),
+            failure(),
+        ),
+    };
+    t.set_state(state)
+        .map_err(|_| EngineError::NotCancellable)?;
+    if state == TaskState::Completed {
+        t.percent = 100;
+    }
+    t.end_time = Some(view::now_rfc3339());
+    t.push_message(message, false);
+    t.outcome = Some(response);
+    Ok(())
+}
+
+/// Ends a cancelled task and its unfinished subtasks; the monitor goes away.
+fn finish_cancelled(engine: &Engine, id: u64) -> Result<(), EngineError> {
+    let snap = engine.update(id, cancelled)?;
+    for child in snap.record.children.iter().copied() {
+        let open = engine.task(child).is_some_and(|c| !c.record.is_terminal());
+        if open {
+            engine.update(child, |c| {
+                if c.state != TaskState::Cancelling {
+                    c.set_state(TaskState::Cancelling)
+                        .map_err(|_| EngineError::NotCancellable)?;
+                }
+                cancelled(c)
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn cancelled(t: &mut TaskRecord) -> Result<(), EngineError> {
+    if t.state != TaskState::Cancelling {
+        t.set_state(TaskState::Cancelling)
+            .map_err(|_| EngineError::NotCancellable)?;
+    }
+    t.set_state(TaskState::Cancelled)
+        .map_err(|_| EngineError::NotCancellable)?;
+    t.end_time = Some(view::now_rfc3339());
+    t.push_message(task_event::task_cancelled(&t.id.to_string()), false);
+    t.monitor_gone = true;
+    Ok(())
+}
+
+/// The synchronous answer of a successful operation without a body of its
+/// own: 200 with a Success message.
+fn success() -> FinalResponse {
+    let info = vec![base::success().to_json()];
+    FinalResponse {
+        status: 200,
+        body: serde_json::json!({ "@Message.ExtendedInfo": info }),
+    }
+}
+
+/// The synchronous answer of a failed operation: 500 with an error body.
+fn failure() -> FinalResponse {
+    let msg = base::operation_failed();
+    let body = serde_json::json!({
+        "error": {
+            "code": msg.message_id,
+            "message": msg.message,
+            "@Message.ExtendedInfo": [msg.to_json()],
+        }
+    });
+    FinalResponse { status: 500, body }
+}

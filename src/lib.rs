@@ -1,0 +1,170 @@
+//! taskfish: a DMTF Redfish service whose heart is the Task Service.
+//!
+//! The crate reads top to bottom as a request does: [`http`] receives and
+//! routes it (the route table in [`routes`] is generated from the DMTF
+//! schemas, like the types in [`model`]); [`resources`] holds the thin
+//! handlers; [`engine`] runs task lifecycles; [`store`] keeps task records;
+//! [`registry`] holds the Base and TaskEvent messages as data. This file
+//! only wires them together and runs the server.
+
+pub mod config;
+pub mod engine;
+pub mod etag;
+pub mod http;
+pub mod logging;
+pub mod model;
+pub mod registry;
+pub mod resources;
+pub mod routes;
+pub mod schema_docs;
+pub mod store;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use config::Config;
+use engine::{Engine, EngineOptions};
+use resources::Service;
+
+/// Why the server could not run.
+#[derive(Debug)]
+pub enum ServeError {
+    /// The async runtime could not start.
+    Runtime(std::io::Error),
+    /// The listen address could not be bound.
+    Bind(String, std::io::Error),
+    /// The task store could not be opened or read.
+    Store(String),
+    /// The server stopped with an I/O error.
+    Serve(std::io::Error),
+}
+
+impl std::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Runtime(err) => write!(f, "cannot start the runtime: {err}"),
+            Self::Bind(addr, err) => write!(f, "cannot listen on {addr}: {err}"),
+            Self::Store(err) => write!(f, "cannot open the task store: {err}"),
+            Self::Serve(err) => write!(f, "server stopped: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+/// Runs the service until SIGTERM or SIGINT.
+///
+/// # Errors
+/// Fails when the runtime cannot start, the address cannot be bound, the
+/// store cannot be opened, or serving fails.
+pub fn serve(config: Config) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    runtime.block_on(async move {
+        let server = Server::bind(&config).await?;
+        println!("listening on http://{}", server.local_addr());
+        // The ready line is the signal scripts wait for; make sure it left.
+        let _ = std::io::stdout().flush();
+        server.run(shutdown_signal()).await
+    })
+}
+
+/// A bound, ready-to-run server (used by `serve` and by tests).
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Builds the service and binds its listener.
+    ///
+    /// # Errors
+    /// Fails when the store cannot be opened or the address bound.
+    pub async fn bind(config: &Config) -> Result<Self, ServeError> {
+        let store = Arc::new(store::memory::MemoryStore::default());
+        let options = EngineOptions {
+            time_scale: config.time_scale,
+            systems: vec![resources::SYSTEM_ID.to_owned()],
+            managers: vec![resources::MANAGER_ID.to_owned()],
+        };
+        let engine = Engine::new(store, options).map_err(|e| ServeError::Store(e.to_string()))?;
+        let service = Service::new(engine, config, service_uuid(config));
+        let router = http::server::router(Arc::new(service));
+
+        let listener = tokio::net::TcpListener::bind(&config.listen)
+            .await
+            .map_err(|e| ServeError::Bind(config.listen.clone(), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| ServeError::Bind(config.listen.clone(), e))?;
+        Ok(Self {
+            listener,
+            router,
+            addr,
+        })
+    }
+
+    /// The bound address (with the real port when 0 was asked for).
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    ///
+    /// # Errors
+    /// Fails when the listener fails.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(ServeError::Serve)
+    }
+}
+
+/// The service UUID: configured, or derived from the machine id so it is
+/// stable for the installation, or random when neither is available.
+fn service_uuid(config: &Config) -> String {
+    if let Some(uuid) = &config.uuid {
+        return uuid.to_lowercase();
+    }
+    let seed = std::fs::read_to_string("/etc/machine-id")
+        .or_else(|_| std::fs::read_to_string("/var/lib/dbus/machine-id"));
+    match seed {
+        Ok(seed) => {
+            let name = format!("taskfish:{}", seed.trim());
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()).to_string()
+        }
+        Err(_) => uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

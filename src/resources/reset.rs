@@ -1,0 +1,136 @@
+//! The reset actions of systems and managers: check the request, start the
+//! reset as a task and answer `202 Accepted` with its monitor.
+
+use axum::http::StatusCode;
+
+use crate::engine::EngineError;
+use crate::engine::job::{Job, MachineId};
+use crate::engine::machine::ResetType;
+use crate::engine::task::TaskPayload;
+use crate::http::{ApiError, Reply, Request};
+use crate::registry::base;
+use crate::routes::{Action, ROUTES};
+
+use super::action::{self, Accept};
+use super::{Service, task_monitor};
+
+/// Request headers never recorded in a task payload.
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "cookie",
+    "x-auth-token",
+    "proxy-authorization",
+];
+
+/// Runs a reset action on `machine`, offering the reset types `offered`.
+pub async fn start(
+    service: &Service,
+    req: &Request,
+    action: &str,
+    machine: MachineId,
+    offered: &[&str],
+) -> Reply {
+    if !service.engine.has_machine(&machine) {
+        return Err(ApiError::not_found(&req.path));
+    }
+    let action = find_action(action).ok_or_else(|| {
+        tracing::error!(action, "action missing from the generated route table");
+        ApiError::internal()
+    })?;
+    let accept = [Accept {
+        name: "ResetType",
+        required: true,
+        allowed: Some(offered),
+    }];
+    let params = action::parse(action, &accept, &req.body)?;
+    let reset = params
+        .get("ResetType")
+        .and_then(serde_json::Value::as_str)
+        .and_then(ResetType::from_name)
+        .ok_or_else(|| {
+            ApiError::bad_request(vec![base::action_parameter_missing(
+                action.name,
+                "ResetType",
+            )])
+        })?;
+
+    let job = Job::Reset { machine, reset };
+    match service.engine.start(job, Some(payload(req))) {
+        Ok(snapshot) => Ok(task_monitor::accepted(&snapshot, service.retry_after)),
+        Err(err) => Err(refusal(err, reset, service.retry_after)),
+    }
+}
+
+/// The generated description of an action, by its full name.
+fn find_action(name: &str) -> Option<&'static Action> {
+    ROUTES
+        .iter()
+        .flat_map(|r| r.actions.iter())
+        .find(|a| a.name == name)
+}
+
+/// The Task `Payload` for a request, without credentials.
+#[must_use]
+pub fn payload(req: &Request) -> TaskPayload {
+    let http_headers = req
+        .headers
+        .iter()
+        .filter(|(name, _)| !SECRET_HEADERS.contains(&name.as_str()))
+        .filter_map(|(name, value)| value.to_str().ok().map(|v| format!("{name}: {v}")))
+        .collect();
+    TaskPayload {
+        target_uri: req.path.clone(),
+        http_operation: req.method.as_str().to_owned(),
+        http_headers,
+        json_body: String::from_utf8_lossy(&req.body).into_owned(),
+    }
+}
+
+fn refusal(err: EngineError, reset: ResetType, retry_after: u64) -> ApiError {
+    match err {
+        EngineError::Busy { task } => {
+            tracing::info!(busy_with = task, "reset refused: machine busy");
+            ApiError::new(StatusCode::CONFLICT, vec![base::resource_in_use()])
+                .with_retry_after(retry_after)
+        }
+        EngineError::Refused(why) => {
+            tracing::info!(reason = %why, "reset refused");
+            let msg = base::action_parameter_value_conflict("ResetType", reset.as_str());
+            ApiError::new(
+                StatusCode::CONFLICT,
+                vec![msg.with_related_property("#/ResetType")],
+            )
+        }
+        other => {
+            tracing::error!(error = %other, "reset could not start");
+            ApiError::internal()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn payload_leaves_out_credentials() {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", HeaderValue::from_static("Basic eDp5"));
+        headers.insert("x-auth-token", HeaderValue::from_static("secret"));
+        headers.insert("cookie", HeaderValue::from_static("a=b"));
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        let req = Request {
+            method: crate::routes::Method::Post,
+            params: Vec::new(),
+            headers,
+            body: bytes::Bytes::from_static(b"{}"),
+            query: None,
+            path: "/x".into(),
+        };
+        assert_eq!(
+            payload(&req).http_headers,
+            vec!["content-type: application/json"]
+        );
+    }
+}
