@@ -29,6 +29,11 @@ pub struct Config {
     pub retry_after_seconds: u64,
     /// Fixed service UUID; when absent one is derived from the host identity.
     pub uuid: Option<String>,
+    /// `TaskAutoDeleteTimeoutMinutes`: minutes a finished task is kept.
+    pub task_auto_delete_minutes: u64,
+    /// `TaskMonitorAutoExpirySeconds`: seconds a finished task's monitor
+    /// lives after its first read; absent keeps it as long as the task.
+    pub monitor_expiry_seconds: Option<u64>,
 }
 
 impl Default for Config {
@@ -42,6 +47,8 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             retry_after_seconds: 1,
             uuid: None,
+            task_auto_delete_minutes: 24 * 60,
+            monitor_expiry_seconds: Some(3600),
         }
     }
 }
@@ -90,6 +97,11 @@ impl Config {
         if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
             return Err(ConfigError::Invalid(
                 "time-scale must be a number > 0".into(),
+            ));
+        }
+        if self.task_auto_delete_minutes == 0 {
+            return Err(ConfigError::Invalid(
+                "task-auto-delete-minutes must be >= 1".into(),
             ));
         }
         if self.max_body_bytes == 0 {

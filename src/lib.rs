@@ -90,8 +90,13 @@ impl Server {
             time_scale: config.time_scale,
             systems: vec![resources::SYSTEM_ID.to_owned()],
             managers: vec![resources::MANAGER_ID.to_owned()],
+            retention: engine::retention::Retention {
+                task_minutes: config.task_auto_delete_minutes,
+                monitor_seconds: config.monitor_expiry_seconds,
+            },
         };
         let engine = Engine::new(store, options).map_err(|e| ServeError::Store(e.to_string()))?;
+        engine.spawn_sweeper(std::time::Duration::from_secs(1));
         let service = Service::new(engine, config, service_uuid(config));
         let router = http::server::router(Arc::new(service));
 

@@ -13,6 +13,9 @@ use roxmltree::{Document as Xml, Node};
 
 use super::error::{Error, Result};
 
+/// Message prefix of the error for a schema file that does not exist.
+pub const MISSING_FILE: &str = "no schema file";
+
 /// The annotations the generator understands.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Annotations {
@@ -239,7 +242,10 @@ impl Csdl {
             .schema(ns)
             .ok_or_else(|| Error::new(format!("namespace {ns} not found")))?;
         schema.find(name).cloned().ok_or_else(|| {
-            Error::new(format!("type {qualified} is not defined")).in_file(&schema.file)
+            Error::new(format!(
+                "type {qualified} is not defined in {}",
+                schema.file
+            ))
         })
     }
 
@@ -260,7 +266,9 @@ impl Csdl {
         if self.schemas.contains_key(namespace) {
             Ok(())
         } else {
-            Err(Error::new(format!("namespace {namespace} is not defined")).in_file(&file))
+            Err(Error::new(format!(
+                "namespace {namespace} is not defined in {file}"
+            )))
         }
     }
 
@@ -279,7 +287,7 @@ impl Csdl {
             .find(|p| p.is_file())
             .ok_or_else(|| {
                 let dirs: Vec<_> = self.dirs.iter().map(|d| d.display().to_string()).collect();
-                Error::new(format!("schema file not found in {}", dirs.join(", "))).in_file(file)
+                Error::new(format!("{MISSING_FILE} {file} in {}", dirs.join(", ")))
             })?;
         self.add(parse_file(&path)?);
         Ok(())

@@ -98,7 +98,7 @@ pub fn served_files(csdl: &mut Csdl, model: &Model) -> Result<Vec<String>> {
             continue;
         }
         if let Err(e) = csdl.load_file(&file) {
-            if e.message.starts_with("schema file not found") {
+            if e.message.starts_with(csdl::MISSING_FILE) {
                 seen.remove(&file);
                 continue;
             }

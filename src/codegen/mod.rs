@@ -4,17 +4,17 @@
 //!
 //! The pipeline, one module per stage:
 //!
-//! 0. [`selection`]: read `schemas/selection.toml` (what is served where).
-//! 1. [`csdl`]: parse the CSDL files the selection needs, loading files
+//! 0. [`selection`] -- read `schemas/selection.toml` (what is served where).
+//! 1. [`csdl`] -- parse the CSDL files the selection needs, loading files
 //!    lazily by following `edmx:Reference`.
-//! 2. [`resolve`]: pick versions, flatten inheritance, collect reachable
+//! 2. [`resolve`] -- pick versions, flatten inheritance, collect reachable
 //!    complex and enum types into one model every emitter reads.
-//! 3. [`emit_model`]: `model.rs`, serde types per schema family.
-//! 4. [`emit_routes`]: `routes.rs`, route table, path matcher, handler
+//! 3. [`emit_model`] -- `model.rs`, serde types per schema family.
+//! 4. [`emit_routes`] -- `routes.rs`, route table, path matcher, handler
 //!    traits and `dispatch`.
-//! 5. [`emit_metadata`]: `metadata.xml` (the OData `$metadata` document)
+//! 5. [`emit_metadata`] -- `metadata.xml` (the OData `$metadata` document)
 //!    and `schema_files.rs` (the CSDL files served offline).
-//! 6. [`emit_openapi`]: `openapi.yaml`.
+//! 6. [`emit_openapi`] -- `openapi.yaml`.
 
 pub mod csdl;
 pub mod emit_metadata;

@@ -320,7 +320,8 @@ impl Resolver<'_> {
     fn pick_entity(&mut self, res: &SelectedResource) -> Result<TypeDef> {
         let family = res.schema.as_str();
         let name = res.entity_name();
-        self.csdl.ensure_namespace(family)?;
+        let file = self.file(family);
+        self.csdl.load_file(&file)?;
         let pin = res.pin()?;
         let mut best: Option<(Option<Version>, TypeDef)> = None;
         for schema in self.csdl.family_schemas(family) {

@@ -14,6 +14,7 @@
 
 pub mod job;
 pub mod machine;
+pub mod retention;
 pub mod runner;
 pub mod state;
 pub mod task;
@@ -104,6 +105,8 @@ pub struct EngineOptions {
     pub systems: Vec<String>,
     /// Manager ids to simulate.
     pub managers: Vec<String>,
+    /// When finished tasks and their monitors go away.
+    pub retention: retention::Retention,
 }
 
 /// A simulated machine's live state.
@@ -397,7 +400,7 @@ impl Engine {
         let _writer = lock(&self.inner.writer);
         let id = self.inner.store.allocate_id()?;
         let now = view::now_rfc3339();
-        let estimated = Some(schedule.total().as_secs());
+        let estimated = Some(u64::try_from(schedule.total().as_millis()).unwrap_or(u64::MAX));
         let mut parent = new_record(
             id,
             view::job_name(job),
@@ -460,7 +463,7 @@ fn new_record(
     name: String,
     now: &str,
     payload: Option<TaskPayload>,
-    estimated_seconds: Option<u64>,
+    estimated_ms: Option<u64>,
     cancellable: bool,
 ) -> TaskRecord {
     TaskRecord {
@@ -471,13 +474,15 @@ fn new_record(
         state: TaskState::New,
         start_time: now.to_owned(),
         end_time: None,
+        ended_at: None,
+        monitor_read_at: None,
         percent: 0,
         messages: Vec::new(),
         monitor: uuid::Uuid::new_v4().simple().to_string(),
         monitor_gone: false,
         payload,
         hide_payload: false,
-        estimated_seconds,
+        estimated_ms,
         cancellable,
         outcome: None,
     }

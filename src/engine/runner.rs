@@ -108,7 +108,7 @@ fn progress(
             c.set_state(TaskState::Completed)
                 .map_err(|_| EngineError::NotCancellable)?;
             c.percent = 100;
-            c.end_time = Some(view::now_rfc3339());
+            view::mark_ended(c);
             c.push_message(task_event::task_completed_ok(&child.to_string()), false);
             c.outcome = Some(success());
             Ok(())
@@ -178,7 +178,7 @@ fn end(t: &mut TaskRecord, outcome: Outcome) -> Result<(), EngineError> {
     if state == TaskState::Completed {
         t.percent = 100;
     }
-    t.end_time = Some(view::now_rfc3339());
+    view::mark_ended(t);
     t.push_message(message, false);
     t.outcome = Some(response);
     Ok(())
@@ -209,7 +209,7 @@ fn cancelled(t: &mut TaskRecord) -> Result<(), EngineError> {
     }
     t.set_state(TaskState::Cancelled)
         .map_err(|_| EngineError::NotCancellable)?;
-    t.end_time = Some(view::now_rfc3339());
+    view::mark_ended(t);
     t.push_message(task_event::task_cancelled(&t.id.to_string()), false);
     t.monitor_gone = true;
     Ok(())

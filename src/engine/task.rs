@@ -46,6 +46,10 @@ pub struct TaskRecord {
     pub start_time: String,
     /// When it reached a terminal state (RFC 3339).
     pub end_time: Option<String>,
+    /// The same moment in Unix seconds, for retention.
+    pub ended_at: Option<i64>,
+    /// Unix seconds of the first monitor read after the work ended.
+    pub monitor_read_at: Option<i64>,
     /// Progress 0..=100; reaches 100 only on success.
     pub percent: u8,
     /// TaskEvent messages, oldest first.
@@ -58,8 +62,8 @@ pub struct TaskRecord {
     pub payload: Option<TaskPayload>,
     /// Whether the payload is hidden from readers.
     pub hide_payload: bool,
-    /// Expected run time in seconds.
-    pub estimated_seconds: Option<u64>,
+    /// Expected run time in milliseconds.
+    pub estimated_ms: Option<u64>,
     /// Whether clients may cancel the work.
     pub cancellable: bool,
     /// Set once the work is over.

@@ -72,8 +72,8 @@ pub fn render(record: &TaskRecord) -> Task {
         percent_complete: Some(Nullable::Value(i64::from(record.percent))),
         sub_tasks,
         estimated_duration: record
-            .estimated_seconds
-            .map(|s| Nullable::Value(format!("PT{s}S"))),
+            .estimated_ms
+            .map(|ms| Nullable::Value(iso_duration(ms))),
         ..Task::default()
     }
 }
@@ -116,6 +116,21 @@ pub fn job_name(job: &Job) -> String {
         }
         Job::Synthetic(_) => "Synthetic test task".to_owned(),
     }
+}
+
+/// An ISO 8601 duration such as `PT8S` or `PT0.125S`.
+#[must_use]
+pub fn iso_duration(ms: u64) -> String {
+    match (ms / 1000, ms % 1000) {
+        (secs, 0) => format!("PT{secs}S"),
+        (secs, frac) => format!("PT{secs}.{frac:03}S"),
+    }
+}
+
+/// Stamps the end of a task's work.
+pub fn mark_ended(record: &mut TaskRecord) {
+    record.end_time = Some(now_rfc3339());
+    record.ended_at = Some(time::OffsetDateTime::now_utc().unix_timestamp());
 }
 
 /// The current time in RFC 3339 with a UTC offset, as Redfish wants it.

@@ -4,7 +4,7 @@
 use crate::engine::job::MachineId;
 use crate::engine::machine::{PowerState, Target};
 use crate::http::{ApiError, Reply, Request};
-use crate::model::manager::Manager;
+use crate::model::manager::{Actions, Manager, ManagerType};
 use crate::model::manager_collection::ManagerCollection;
 use crate::routes::{ManagerCollectionHandler, ManagerHandler};
 
@@ -40,23 +40,22 @@ impl ManagerHandler for Service {
     }
 }
 
-fn body(id: &str, power: PowerState) -> serde_json::Value {
+fn body(id: &str, power: PowerState) -> Manager {
     let uri = format!("{MANAGERS}/{id}");
-    serde_json::json!({
-        "@odata.id": uri,
-        "@odata.type": Manager::ODATA_TYPE,
-        "Id": id,
-        "Name": "Simulated BMC",
-        "ManagerType": "BMC",
-        "PowerState": power.as_str(),
-        "Status": { "State": "Enabled", "Health": "OK" },
-        "Actions": {
-            "#Manager.Reset": {
-                "target": format!("{uri}/Actions/Manager.Reset"),
-                "ResetType@Redfish.AllowableValues": offered(),
-            }
-        },
-    })
+    Manager {
+        actions: Some(Actions {
+            manager_reset: Some(reset::target(&uri, "Manager.Reset", &offered())),
+            ..Actions::default()
+        }),
+        odata_id: Some(uri),
+        odata_type: Some(Manager::ODATA_TYPE.to_owned()),
+        id: Some(id.to_owned()),
+        name: Some("Simulated BMC".to_owned()),
+        manager_type: Some(ManagerType::BMC),
+        power_state: Some(reset::power_state(power)),
+        status: Some(reset::healthy()),
+        ..Manager::default()
+    }
 }
 
 fn offered() -> Vec<&'static str> {

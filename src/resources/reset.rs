@@ -5,9 +5,11 @@ use axum::http::StatusCode;
 
 use crate::engine::EngineError;
 use crate::engine::job::{Job, MachineId};
-use crate::engine::machine::ResetType;
+use crate::engine::machine::{PowerState, ResetType};
 use crate::engine::task::TaskPayload;
 use crate::http::{ApiError, Reply, Request};
+use crate::model::resource;
+use crate::model::support::{ActionTarget, Nullable};
 use crate::registry::base;
 use crate::routes::{Action, ROUTES};
 
@@ -58,6 +60,36 @@ pub async fn start(
     match service.engine.start(job, Some(payload(req))) {
         Ok(snapshot) => Ok(task_monitor::accepted(&snapshot, service.retry_after)),
         Err(err) => Err(refusal(err, reset, service.retry_after)),
+    }
+}
+
+/// The `Actions` entry of a reset: its target and offered reset types.
+#[must_use]
+pub fn target(resource_uri: &str, action: &str, offered: &[&str]) -> ActionTarget {
+    let mut annotations = serde_json::Map::new();
+    annotations.insert(
+        "ResetType@Redfish.AllowableValues".to_owned(),
+        offered.into(),
+    );
+    ActionTarget {
+        target: format!("{resource_uri}/Actions/{action}"),
+        annotations,
+    }
+}
+
+/// A machine model power state as the schema's `PowerState`.
+#[must_use]
+pub fn power_state(power: PowerState) -> Nullable<resource::PowerState> {
+    resource::PowerState::from_name(power.as_str()).map_or(Nullable::Null, Nullable::Value)
+}
+
+/// `Status` of a simulated machine: enabled and healthy.
+#[must_use]
+pub fn healthy() -> resource::Status {
+    resource::Status {
+        state: Some(Nullable::Value(resource::State::Enabled)),
+        health: Some(Nullable::Value(resource::Health::OK)),
+        ..resource::Status::default()
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::engine::job::MachineId;
 use crate::engine::machine::{PowerState, Target};
 use crate::http::{ApiError, Reply, Request};
-use crate::model::computer_system::ComputerSystem;
+use crate::model::computer_system::{Actions, ComputerSystem, SystemType};
 use crate::model::computer_system_collection::ComputerSystemCollection;
 use crate::routes::{ComputerSystemCollectionHandler, ComputerSystemHandler};
 
@@ -40,23 +40,22 @@ impl ComputerSystemHandler for Service {
     }
 }
 
-fn body(id: &str, power: PowerState) -> serde_json::Value {
+fn body(id: &str, power: PowerState) -> ComputerSystem {
     let uri = format!("{SYSTEMS}/{id}");
-    serde_json::json!({
-        "@odata.id": uri,
-        "@odata.type": ComputerSystem::ODATA_TYPE,
-        "Id": id,
-        "Name": "Simulated system",
-        "SystemType": "Physical",
-        "PowerState": power.as_str(),
-        "Status": { "State": "Enabled", "Health": "OK" },
-        "Actions": {
-            "#ComputerSystem.Reset": {
-                "target": format!("{uri}/Actions/ComputerSystem.Reset"),
-                "ResetType@Redfish.AllowableValues": offered(),
-            }
-        },
-    })
+    ComputerSystem {
+        actions: Some(Actions {
+            computer_system_reset: Some(reset::target(&uri, "ComputerSystem.Reset", &offered())),
+            ..Actions::default()
+        }),
+        odata_id: Some(uri),
+        odata_type: Some(ComputerSystem::ODATA_TYPE.to_owned()),
+        id: Some(id.to_owned()),
+        name: Some("Simulated system".to_owned()),
+        system_type: Some(SystemType::Physical),
+        power_state: Some(reset::power_state(power)),
+        status: Some(reset::healthy()),
+        ..ComputerSystem::default()
+    }
 }
 
 fn offered() -> Vec<&'static str> {

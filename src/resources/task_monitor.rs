@@ -48,7 +48,12 @@ pub fn answer(engine: &Engine, req: &Request, token: &str, retry_after: u64) -> 
         MonitorLookup::Unknown => return Err(ApiError::not_found(&req.path)),
     };
     match req.method {
-        Method::Get | Method::Head => Ok(read(&snapshot, retry_after)),
+        Method::Get | Method::Head => {
+            if snapshot.record.outcome.is_some() {
+                engine.note_monitor_read(snapshot.record.id);
+            }
+            Ok(read(&snapshot, retry_after))
+        }
         Method::Delete => cancel(engine, &snapshot),
         Method::Post | Method::Put | Method::Patch => {
             Err(ApiError::method_not_allowed(allow(&snapshot)))
