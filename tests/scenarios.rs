@@ -2,7 +2,7 @@
 //! server over a real socket: S1, S2, S3, S6, S7, S10, S12 and S13. Test
 //! names say the behaviour a correct service shows.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

