@@ -65,10 +65,13 @@ pub fn serve(config: Config) -> Result<(), ServeError> {
         .map_err(ServeError::Runtime)?;
     runtime.block_on(async move {
         let server = Server::bind(&config).await?;
+        // Install the signal handlers before announcing readiness, so a
+        // SIGTERM sent right after the ready line still shuts down cleanly.
+        let shutdown = shutdown_signal()?;
         println!("listening on http://{}", server.local_addr());
         // The ready line is the signal scripts wait for; make sure it left.
         let _ = std::io::stdout().flush();
-        server.run(shutdown_signal()).await
+        server.run(shutdown).await
     })
 }
 
@@ -151,25 +154,16 @@ fn service_uuid(config: &Config) -> String {
     }
 }
 
-/// Resolves on SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Registers SIGTERM and SIGINT; the future resolves on either.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()> + Send + 'static, ServeError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).map_err(ServeError::Runtime)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(ServeError::Runtime)?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }

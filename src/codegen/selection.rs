@@ -36,6 +36,53 @@ pub struct SelectedResource {
     /// Bound action names served (e.g. `Reset`).
     #[serde(default)]
     pub actions: Vec<String>,
+    /// Write methods the runtime serves; GET and HEAD are always served.
+    /// Each must be allowed by the entity's Capabilities annotations.
+    #[serde(default)]
+    pub methods: Vec<WriteMethod>,
+}
+
+/// A method that changes a resource, as listed in a `methods` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum WriteMethod {
+    /// POST: create a member (Capabilities.InsertRestrictions).
+    Post,
+    /// PUT: replace (Capabilities.UpdateRestrictions).
+    Put,
+    /// PATCH: update (Capabilities.UpdateRestrictions).
+    Patch,
+    /// DELETE: remove (Capabilities.DeleteRestrictions).
+    Delete,
+}
+
+impl WriteMethod {
+    /// Every write method, in the order routes list them.
+    pub const ALL: [WriteMethod; 4] = [
+        WriteMethod::Post,
+        WriteMethod::Put,
+        WriteMethod::Patch,
+        WriteMethod::Delete,
+    ];
+
+    /// The method as it appears on the wire, e.g. `PATCH`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteMethod::Post => "POST",
+            WriteMethod::Put => "PUT",
+            WriteMethod::Patch => "PATCH",
+            WriteMethod::Delete => "DELETE",
+        }
+    }
+
+    /// The `Capabilities` annotation term that allows the method.
+    pub fn capability(self) -> &'static str {
+        match self {
+            WriteMethod::Post => "Capabilities.InsertRestrictions",
+            WriteMethod::Put | WriteMethod::Patch => "Capabilities.UpdateRestrictions",
+            WriteMethod::Delete => "Capabilities.DeleteRestrictions",
+        }
+    }
 }
 
 impl SelectedResource {

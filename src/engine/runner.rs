@@ -31,6 +31,11 @@ pub async fn run(
         Ending::Done => schedule.final_power,
         Ending::Cancelled | Ending::Failed => None,
     };
+    // Settle the machine first, so that a client who sees the task
+    // finished also sees the machine in its final state and free.
+    if let Some(machine) = &machine {
+        engine.release_machine(machine, settled);
+    }
     let result = match ending {
         Ending::Done => finish(&engine, id, schedule.outcome),
         Ending::Cancelled => finish_cancelled(&engine, id),
@@ -38,9 +43,6 @@ pub async fn run(
     };
     if let Err(err) = result {
         tracing::error!(task = id, error = %err, "could not record the end of a task");
-    }
-    if let Some(machine) = &machine {
-        engine.release_machine(machine, settled);
     }
     engine.forget_runner(id);
 }

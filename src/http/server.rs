@@ -72,7 +72,11 @@ async fn handle(State(service): State<Arc<Service>>, request: axum::extract::Req
 async fn answer(service: &Service, request: axum::extract::Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     check_odata_version(&parts.headers)?;
-    let method = method_of(&parts.method)?;
+    let Some(method) = method_of(&parts.method) else {
+        let allow = service.allow_for(parts.uri.path());
+        let allow = allow.ok_or_else(|| ApiError::not_found(parts.uri.path()))?;
+        return Err(ApiError::method_not_allowed(allow));
+    };
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
     let limit = service.max_body_bytes();
@@ -100,6 +104,9 @@ async fn answer(service: &Service, request: axum::extract::Request) -> Result<Re
 
     let path = req.path.clone();
     let matched = routes::match_path(&path).ok_or_else(|| ApiError::not_found(&path))?;
+    if matches!(matched.target, routes::Target::UnknownAction) {
+        return Err(ApiError::not_found(&path));
+    }
     let is_collection = matched.route.odata_type.contains("Collection.");
     query::parse(req.query.as_deref(), is_collection)?;
     let params = (0..4)
@@ -108,7 +115,7 @@ async fn answer(service: &Service, request: axum::extract::Request) -> Result<Re
     let req = Request { params, ..req };
     let mut response = routes::dispatch(service, &matched, req).await?;
     if !response.headers().contains_key(header::ALLOW) {
-        let allow = reply::allow_value(matched.route.methods);
+        let allow = reply::allow_value(service.route_allow(&matched));
         response.headers_mut().insert(header::ALLOW, allow);
     }
     Ok(response)
@@ -169,20 +176,16 @@ fn check_json_media_type(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-fn method_of(method: &axum::http::Method) -> Result<Method, ApiError> {
-    Ok(match *method {
+/// The Redfish method, or `None` for one Redfish does not use (OPTIONS...).
+fn method_of(method: &axum::http::Method) -> Option<Method> {
+    Some(match *method {
         axum::http::Method::GET => Method::Get,
         axum::http::Method::HEAD => Method::Head,
         axum::http::Method::POST => Method::Post,
         axum::http::Method::PUT => Method::Put,
         axum::http::Method::PATCH => Method::Patch,
         axum::http::Method::DELETE => Method::Delete,
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                vec![base::operation_not_allowed()],
-            ));
-        }
+        _ => return None,
     })
 }
 

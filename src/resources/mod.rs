@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::http::{ApiError, Reply, Request, reply};
-use crate::routes::Method;
+use crate::routes::{self, Matched, Method, Resource, Target};
 
 /// The id of the one simulated ComputerSystem.
 pub const SYSTEM_ID: &str = "1";
@@ -76,18 +76,69 @@ impl Service {
                 self.retry_after,
             ));
         }
-        let document = match path.trim_end_matches('/') {
-            "/redfish" => documents::version_document,
-            "/redfish/v1/$metadata" => documents::metadata,
-            "/redfish/v1/odata" => documents::odata_document,
-            "/redfish/v1/openapi.yaml" => documents::openapi,
-            other => {
-                let file = other.strip_prefix("/redfish/v1/schema/")?;
-                return Some(read_only(req).and_then(|()| documents::schema_file(path, file)));
+        let reply = match fixed_document(path)? {
+            Fixed::Document(document) => read_only(req).and_then(|()| document()),
+            Fixed::SchemaFile(file) => {
+                read_only(req).and_then(|()| documents::schema_file(path, file))
             }
         };
-        Some(read_only(req).and_then(|()| document()))
+        Some(reply.map(|mut response| {
+            let allow = reply::allow_value(documents::READ_ONLY);
+            response
+                .headers_mut()
+                .insert(axum::http::header::ALLOW, allow);
+            response
+        }))
     }
+
+    /// The methods a URI accepts now, or `None` for an unknown URI.
+    #[must_use]
+    pub fn allow_for(&self, path: &str) -> Option<&'static [Method]> {
+        if let Some(token) = path.strip_prefix(task_monitor::PREFIX) {
+            return Some(task_monitor::allow_for(
+                &self.engine,
+                token.trim_end_matches('/'),
+            ));
+        }
+        if fixed_document(path).is_some() {
+            return Some(documents::READ_ONLY);
+        }
+        routes::match_path(path).map(|m| self.route_allow(&m))
+    }
+
+    /// The methods a routed URI accepts: its served methods, plus POST on
+    /// the Tasks collection when the synthetic-task aid is on.
+    #[must_use]
+    pub fn route_allow(&self, matched: &Matched<'_>) -> &'static [Method] {
+        const TASKS_WITH_POST: &[Method] = &[Method::Get, Method::Head, Method::Post];
+        match matched.target {
+            Target::Action(_) | Target::UnknownAction => routes::ACTION_METHODS,
+            Target::Resource
+                if self.test_tasks
+                    && matched.route.resource == Resource::TaskCollection
+                    && matched.params.is_empty() =>
+            {
+                TASKS_WITH_POST
+            }
+            Target::Resource => matched.route.methods,
+        }
+    }
+}
+
+/// A fixed (non-schema) document URI.
+enum Fixed<'a> {
+    Document(fn() -> Reply),
+    SchemaFile(&'a str),
+}
+
+fn fixed_document(path: &str) -> Option<Fixed<'_>> {
+    Some(match path.trim_end_matches('/') {
+        "/redfish" => Fixed::Document(documents::version_document),
+        "/redfish/v1/$metadata" => Fixed::Document(documents::metadata),
+        "/redfish/v1/odata" => Fixed::Document(documents::odata_document),
+        "/redfish/v1/openapi.yaml" => Fixed::Document(documents::openapi),
+        other => Fixed::SchemaFile(other.strip_prefix("/redfish/v1/schema/")?),
+    })
 }
 
 /// Refuses anything but GET and HEAD on a fixed document.

@@ -89,6 +89,16 @@ fn cancel(engine: &Engine, snapshot: &Snapshot) -> Reply {
     }
 }
 
+/// The methods the monitor `token` accepts now (GET and HEAD once it is
+/// gone, so a client learns what it could have done).
+#[must_use]
+pub fn allow_for(engine: &Engine, token: &str) -> &'static [Method] {
+    match engine.monitor(token) {
+        MonitorLookup::Live(snapshot) => allow(&snapshot),
+        MonitorLookup::Gone | MonitorLookup::Unknown => READ_ONLY,
+    }
+}
+
 fn allow(snapshot: &Snapshot) -> &'static [Method] {
     if snapshot.record.can_cancel() {
         CAN_CANCEL
