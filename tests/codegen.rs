@@ -1,7 +1,9 @@
 //! Tests of the spec-driven generator in `src/codegen`: the served DMTF
 //! schemas resolve to the right properties, an invented fixture schema has
-//! golden output (`UPDATE_GOLDEN=1` rewrites it), and broken schemas fail
-//! with errors naming the file, type and property.
+//! golden output (`UPDATE_GOLDEN=1` rewrites it), served methods shape the
+//! routes, handler defaults and OpenAPI paths, `$metadata` references only
+//! files that are served, and broken schemas or selections fail with
+//! errors naming the file, type and property.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -13,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use codegen::resolve::{Entity, Model};
+use codegen::selection::WriteMethod;
 use codegen::{Config, Output, generate};
 
 fn manifest() -> PathBuf {
@@ -178,6 +181,83 @@ fn metadata_references_served_schema_files() {
     roxmltree::Document::parse(&out.metadata_xml).unwrap();
 }
 
+/// The `Uri` of every `edmx:Reference` in a `$metadata` document.
+fn reference_uris(metadata: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(metadata).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("Reference"))
+        .map(|n| n.attribute("Uri").unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn metadata_references_only_files_in_schema_files() {
+    let out = generate(&dmtf_config()).unwrap();
+    let served = taskfish::schema_docs::METADATA_XML;
+    for (label, metadata) in [("generated", out.metadata_xml.as_str()), ("served", served)] {
+        let uris = reference_uris(metadata);
+        assert!(uris.len() > 10, "{label}: {uris:?}");
+        for uri in uris {
+            let file = uri.strip_prefix("/redfish/v1/schema/").unwrap();
+            if label == "generated" {
+                assert!(out.schema_files.iter().any(|f| f == file), "{file}");
+            } else {
+                assert!(
+                    taskfish::schema_docs::schema_file(file).is_some(),
+                    "$metadata references {uri}, absent from SCHEMA_FILES"
+                );
+            }
+        }
+    }
+    assert!(!out.metadata_xml.contains("HostedStorageServices_v1.xml"));
+}
+
+#[test]
+fn metadata_orders_namespaces_by_version_number() {
+    let out = generate(&dmtf_config()).unwrap();
+    let at = |ns: &str| {
+        out.metadata_xml
+            .find(&format!("<edmx:Include Namespace=\"{ns}\"/>"))
+            .unwrap()
+    };
+    assert!(at("ComputerSystem") < at("ComputerSystem.v1_0_0"));
+    assert!(at("ComputerSystem.v1_1_0") < at("ComputerSystem.v1_2_0"));
+    assert!(at("ComputerSystem.v1_9_0") < at("ComputerSystem.v1_10_0"));
+    assert_eq!(
+        out.metadata_xml,
+        generate(&dmtf_config()).unwrap().metadata_xml
+    );
+}
+
+#[test]
+fn served_methods_limit_allow_and_openapi() {
+    let out = generate(&dmtf_config()).unwrap();
+    let task_service = entity(&out.model, "TaskService");
+    assert!(task_service.updatable && task_service.served.is_empty());
+    assert_eq!(entity(&out.model, "Task").served, [WriteMethod::Delete]);
+    assert!(
+        out.routes_rs
+            .contains("pub const TASK_SERVICE_METHODS: &[Method] = &[Method::Get, Method::Head];")
+    );
+
+    let doc: serde_yaml::Value = serde_yaml::from_str(&out.openapi_yaml).unwrap();
+    let verbs = |path: &str| -> BTreeSet<String> {
+        let item = doc["paths"][path].as_mapping().unwrap();
+        let verbs = ["get", "head", "post", "put", "patch", "delete"];
+        item.keys()
+            .filter_map(|k| k.as_str())
+            .filter(|k| verbs.contains(k))
+            .map(str::to_string)
+            .collect()
+    };
+    let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(verbs("/redfish/v1/TaskService"), set(&["get", "head"]));
+    assert_eq!(
+        verbs("/redfish/v1/TaskService/Tasks/{TaskId}"),
+        set(&["get", "head", "delete"])
+    );
+}
+
 #[test]
 fn older_dmtf_bundle_also_generates() {
     let dir = Path::new("/work/shared/dmtf/csdl");
@@ -240,6 +320,52 @@ fn widget_picks_newest_derived_complex_type() {
         .unwrap();
     assert_eq!(dims.qualified, "Widget.v1_1_0.Dimensions");
     assert!((widget.updatable, widget.deletable, widget.insertable) == (true, true, false));
+    assert_eq!(widget.served, [WriteMethod::Patch]);
+}
+
+/// The generated source of the trait method `name`, up to the next item.
+fn handler_source<'a>(routes: &'a str, name: &str) -> &'a str {
+    let start = routes.find(&format!("fn {name}(")).unwrap();
+    let rest = &routes[start..];
+    let end = rest[1..].find("///").map_or(rest.len(), |i| i + 1);
+    &rest[..end]
+}
+
+#[test]
+fn widget_unserved_methods_default_to_405_served_to_501() {
+    let out = widget_output();
+    assert!(out.routes_rs.contains(
+        "pub const WIDGET_METHODS: &[Method] = &[Method::Get, Method::Head, Method::Patch];"
+    ));
+    for name in [
+        "put_widget",
+        "delete_widget",
+        "post_widget",
+        "post_widget_collection",
+    ] {
+        let source = handler_source(&out.routes_rs, name);
+        assert!(source.contains("method_not_allowed("), "{name}: {source}");
+    }
+    let patch = handler_source(&out.routes_rs, "patch_widget");
+    assert!(patch.contains("ApiError::not_implemented()"), "{patch}");
+    assert!(out.openapi_yaml.contains("    patch:"));
+    assert!(!out.openapi_yaml.contains("    put:"));
+}
+
+#[test]
+fn widget_metadata_drops_link_targets_without_a_file() {
+    let out = widget_output();
+    assert!(
+        entity(&out.model, "Widget")
+            .properties
+            .iter()
+            .any(|p| p.name == "Maker")
+    );
+    assert!(!out.metadata_xml.contains("Gadget"), "{}", out.metadata_xml);
+    for uri in reference_uris(&out.metadata_xml) {
+        let file = uri.strip_prefix("/redfish/v1/schema/").unwrap();
+        assert!(out.schema_files.iter().any(|f| f == file), "{file}");
+    }
 }
 
 /// Copies the widget fixture into a scratch directory, applying `edit` to
@@ -304,6 +430,30 @@ fn uri_outside_redfish_uris_is_rejected() {
     let msg = broken("uri", |t| t, Some(selection));
     assert!(
         msg.contains("/gadgets/{Id}") && msg.contains("Redfish.Uris") && msg.contains("Widget"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn served_method_the_schema_forbids_fails_the_build() {
+    let selection = "[[resource]]\nschema = \"Widget\"\nuris = [\"/widgets/{WidgetId}\"]\n\
+                     methods = [\"PATCH\", \"POST\"]\n";
+    let msg = broken("methods", |t| t, Some(selection));
+    assert!(msg.contains("Widget_v1.xml"), "{msg}");
+    assert!(msg.contains("Widget.v1_1_0.Widget"), "{msg}");
+    assert!(msg.contains("schema = \"Widget\""), "{msg}");
+    assert!(
+        msg.contains("POST") && msg.contains("Capabilities.InsertRestrictions"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn get_is_not_a_listable_method() {
+    let selection = "[[resource]]\nschema = \"Widget\"\nuris = [\"/widgets/{WidgetId}\"]\nmethods = [\"GET\"]\n";
+    let msg = broken("get", |t| t, Some(selection));
+    assert!(
+        msg.contains("selection.toml") && msg.contains("GET"),
         "{msg}"
     );
 }

@@ -272,6 +272,11 @@ impl Csdl {
         }
     }
 
+    /// A file of that name is loaded or present in one of the directories.
+    pub fn has_file(&self, file: &str) -> bool {
+        self.docs.contains_key(file) || self.dirs.iter().any(|d| d.join(file).is_file())
+    }
+
     /// Loads one file by name from the first directory holding it.
     ///
     /// # Errors

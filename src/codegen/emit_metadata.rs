@@ -5,8 +5,13 @@
 //! `$metadata` references, per schema file, every namespace whose
 //! definitions the served resources use (versioned ones included) and the
 //! namespaces their links point to, and declares the `Service` container
-//! extending the service root's. The file table holds those files plus
-//! everything they reference, transitively, so every reference resolves.
+//! extending the service root's. Only files present in the schema
+//! directories are referenced: a link target defined elsewhere (such as a
+//! Swordfish schema outside the Redfish bundle) is left out rather than
+//! pointed at a URI that would answer 404. Files are sorted by name and
+//! namespaces by family, then version number (`v1_2_0` before `v1_10_0`).
+//! The file table holds the referenced files plus everything they
+//! reference that is present, transitively, so every reference resolves.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -16,13 +21,14 @@ use quote::quote;
 
 use super::csdl::{self, Csdl};
 use super::error::Result;
-use super::resolve::Model;
+use super::resolve::{Model, version_of};
 
 /// URI prefix the runtime serves schema files under.
 pub const SCHEMA_PREFIX: &str = "/redfish/v1/schema/";
 
-/// Namespaces to reference, grouped by file, both sorted.
-pub fn references(csdl: &Csdl, model: &Model) -> BTreeMap<String, BTreeSet<String>> {
+/// Namespaces to reference, grouped by file: files by name, namespaces by
+/// family then version number. Files not present are left out.
+pub fn references(csdl: &Csdl, model: &Model) -> BTreeMap<String, Vec<String>> {
     let mut wanted: BTreeSet<&str> = model.namespaces.iter().map(String::as_str).collect();
     wanted.extend(model.linked.iter().map(String::as_str));
     let container_ns = model
@@ -36,9 +42,24 @@ pub fn references(csdl: &Csdl, model: &Model) -> BTreeMap<String, BTreeSet<Strin
         let file = csdl
             .file_of(ns)
             .unwrap_or_else(|| format!("{}_v1.xml", csdl::family(ns)));
-        by_file.entry(file).or_default().insert(ns.to_string());
+        if csdl.has_file(&file) {
+            by_file.entry(file).or_default().insert(ns.to_string());
+        }
     }
     by_file
+        .into_iter()
+        .map(|(file, namespaces)| (file, by_version(namespaces)))
+        .collect()
+}
+
+/// Sorts namespaces by family, then version number, unversioned first.
+fn by_version(namespaces: BTreeSet<String>) -> Vec<String> {
+    let mut sorted: Vec<String> = namespaces.into_iter().collect();
+    sorted.sort_by(|a, b| {
+        let key = |ns: &str| (csdl::family(ns).to_string(), version_of(ns));
+        key(a).cmp(&key(b)).then_with(|| a.cmp(b))
+    });
+    sorted
 }
 
 /// The `$metadata` document.
@@ -127,5 +148,32 @@ pub fn schema_files(csdl: &Csdl, files: &[String]) -> TokenStream {
             let index = SCHEMA_FILES.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
             SCHEMA_FILES.get(index).map(|(_, bytes)| *bytes)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn by_version_orders_numerically_unversioned_first() {
+        let names = [
+            "Task.v1_10_0",
+            "Task.v1_2_0",
+            "Task",
+            "Task.v1_1_0",
+            "Core.v1_0_0",
+        ];
+        let sorted = by_version(names.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            sorted,
+            [
+                "Core.v1_0_0",
+                "Task",
+                "Task.v1_1_0",
+                "Task.v1_2_0",
+                "Task.v1_10_0"
+            ]
+        );
     }
 }

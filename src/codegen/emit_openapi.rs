@@ -1,5 +1,6 @@
 //! Stage 6: emit `openapi.yaml` (OpenAPI 3.0) from the same resolved
-//! model: every served path and method, action POSTs with request bodies,
+//! model: every served path and method (GET, HEAD and the write methods
+//! the selection serves), action POSTs with request bodies,
 //! the extra runtime paths, and self-contained component schemas for every
 //! type referenced plus `RedfishError` for error answers.
 //!
@@ -13,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::error::{Error, Result};
 use super::resolve::{Edm, Entity, Model, Prop, ResolvedAction, Shape, Target};
+use super::selection::WriteMethod;
 
 /// Renders the document under a `#` header line.
 ///
@@ -111,22 +113,22 @@ fn entity_path(model: &Model, e: &Entity, uri: &str) -> Value {
     );
     item.insert("head".into(), json!({ "responses": { "200": { "description": "Headers only." }, "default": error_response() } }));
     let body = json!({ "required": true, "content": json_content(this.clone()) });
-    if e.updatable {
-        for verb in ["put", "patch"] {
-            item.insert(verb.into(), json!({
+    for m in [WriteMethod::Put, WriteMethod::Patch] {
+        if e.serves(m) {
+            item.insert(m.as_str().to_ascii_lowercase(), json!({
                 "requestBody": body,
                 "responses": { "200": ok, "202": accepted(model), "204": { "description": "Updated." }, "default": error_response() }
             }));
         }
     }
-    if e.insertable {
+    if e.serves(WriteMethod::Post) {
         let created = json!({ "description": "Created.", "content": json_content(json!({ "type": "object" })) });
         item.insert("post".into(), json!({
             "requestBody": { "required": true, "content": json_content(json!({ "type": "object" })) },
             "responses": { "201": created, "202": accepted(model), "default": error_response() }
         }));
     }
-    if e.deletable {
+    if e.serves(WriteMethod::Delete) {
         item.insert("delete".into(), json!({
             "responses": { "200": ok, "204": { "description": "Deleted." }, "default": error_response() }
         }));

@@ -1,28 +1,21 @@
 //! Stage 4: emit `routes.rs`: the route table, an allocation-free path
 //! matcher, one handler trait per served resource and a generic `dispatch`.
 //!
-//! Which methods a resource accepts comes from its Capabilities
-//! annotations: a forbidden method's default handler answers 405, an
-//! allowed one that the runtime has not implemented answers 501.
+//! A resource's methods are GET, HEAD and the write methods its selection
+//! entry serves (`methods`, each allowed by the schema's Capabilities
+//! annotations). The default handler of a method that is not served
+//! answers 405 with that list; a served one the runtime has not yet
+//! overridden answers 501.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::naming::{field_ident, type_ident};
 use super::resolve::{Edm, Entity, Model, Prop, Shape, Target};
+use super::selection::WriteMethod;
 
 /// Most path captures a template may have.
 pub const MAX_PARAMS: usize = 4;
-
-/// The write methods and whether an entity allows each one.
-fn write_methods(e: &Entity) -> [(&'static str, bool); 4] {
-    [
-        ("Post", e.insertable),
-        ("Put", e.updatable),
-        ("Patch", e.updatable),
-        ("Delete", e.deletable),
-    ]
-}
 
 /// Renders `routes.rs` (without header).
 pub fn emit(model: &Model) -> TokenStream {
@@ -91,11 +84,8 @@ fn entity_consts(model: &Model, e: &Entity) -> TokenStream {
     let methods_const = format_ident!("{}_METHODS", upper(e));
     let actions_const = format_ident!("{}_ACTIONS", upper(e));
     let mut methods = vec![quote!(Method::Get), quote!(Method::Head)];
-    for (name, allowed) in write_methods(e) {
-        let variant = format_ident!("{}", name);
-        if allowed {
-            methods.push(quote!(Method::#variant));
-        }
+    for m in e.served.iter().map(|m| method_variant(m.as_str())) {
+        methods.push(quote!(Method::#m));
     }
     let actions = e.actions.iter().map(|a| {
         let name = a.qualified();
@@ -105,7 +95,7 @@ fn entity_consts(model: &Model, e: &Entity) -> TokenStream {
         });
         quote! { Action { name: #name, parameters: &[#(#params),*] } }
     });
-    let mdoc = format!(" Methods `{}` accepts.", e.key.name);
+    let mdoc = format!(" Methods served on `{}`: its `Allow` header.", e.key.name);
     let adoc = format!(" Actions served on `{}`.", e.key.name);
     quote! {
         #[doc = #mdoc]
@@ -165,24 +155,22 @@ fn handler_trait(e: &Entity) -> TokenStream {
         " Answers GET (and HEAD) on `{}`; 501 until implemented.",
         e.key.name
     );
-    let writes = write_methods(e).into_iter().map(|(verb, allowed)| {
-        let f = format_ident!("{}_{}", verb.to_ascii_lowercase(), snake);
-        let (doc, body) = if allowed {
+    let writes = WriteMethod::ALL.into_iter().map(|m| {
+        let f = format_ident!("{}_{}", m.as_str().to_ascii_lowercase(), snake);
+        let (verb, name) = (m.as_str(), &e.key.name);
+        let (doc, body) = if e.serves(m) {
             (
-                format!(
-                    " Answers {} on `{}`; 501 until implemented.",
-                    verb.to_ascii_uppercase(),
-                    e.key.name
-                ),
+                format!(" Answers {verb} on `{name}`; 501 until implemented."),
                 quote!(Err(crate::http::ApiError::not_implemented())),
             )
         } else {
+            let why = if e.allows(m) {
+                "allowed by the schema but not served"
+            } else {
+                "not allowed by the schema"
+            };
             (
-                format!(
-                    " {} is not allowed on `{}` by its schema: 405.",
-                    verb.to_ascii_uppercase(),
-                    e.key.name
-                ),
+                format!(" {verb} on `{name}` is {why}: 405."),
                 quote!(Err(crate::http::ApiError::method_not_allowed(#methods_const))),
             )
         };
@@ -242,9 +230,9 @@ fn dispatch(model: &Model) -> TokenStream {
         arms.push(
             quote! { (Resource::#resource, Method::Get | Method::Head) => svc.#get(req).await, },
         );
-        for (verb, _) in write_methods(e) {
-            let f = format_ident!("{}_{}", verb.to_ascii_lowercase(), snake);
-            let variant = format_ident!("{}", verb);
+        for m in WriteMethod::ALL {
+            let f = format_ident!("{}_{}", m.as_str().to_ascii_lowercase(), snake);
+            let variant = method_variant(m.as_str());
             arms.push(quote! { (Resource::#resource, Method::#variant) => svc.#f(req).await, });
         }
         for a in &e.actions {
@@ -341,7 +329,8 @@ fn common_items() -> TokenStream {
             pub template: &'static str,
             /// `@odata.type` of the resource.
             pub odata_type: &'static str,
-            /// Methods allowed: GET and HEAD, plus those the schema allows.
+            /// Methods served (the `Allow` header): GET and HEAD, plus the
+            /// write methods the selection serves.
             pub methods: &'static [Method],
             /// Actions served under `{template}/Actions/`.
             pub actions: &'static [Action],

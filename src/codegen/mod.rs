@@ -59,6 +59,8 @@ pub struct Output {
     pub schema_files_rs: String,
     /// `openapi.yaml`.
     pub openapi_yaml: String,
+    /// Names of the CSDL files in `schema_files.rs`, sorted.
+    pub schema_files: Vec<String>,
     /// Every file read, for `rerun-if-changed`.
     pub inputs: Vec<PathBuf>,
     /// The resolved model the outputs were made from.
@@ -101,6 +103,7 @@ pub fn generate(config: &Config) -> Result<Output> {
         metadata_xml,
         schema_files_rs,
         openapi_yaml,
+        schema_files: served,
         inputs,
         model,
     })

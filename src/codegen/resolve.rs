@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::csdl::{self, Csdl, Kind, TypeDef};
 use super::error::{Error, Result};
-use super::selection::{ExtraPath, SelectedResource, Selection};
+use super::selection::{ExtraPath, SelectedResource, Selection, WriteMethod};
 
 /// `(major, minor, errata)` of a versioned namespace.
 pub type Version = (u32, u32, u32);
@@ -159,8 +159,27 @@ pub struct Entity {
     pub updatable: bool,
     /// `Capabilities.DeleteRestrictions` allows DELETE.
     pub deletable: bool,
+    /// Write methods the runtime serves (the selection's `methods`), each
+    /// allowed by the schema, in [`WriteMethod::ALL`] order.
+    pub served: Vec<WriteMethod>,
     /// Has a `Members` link array (a resource collection).
     pub is_collection: bool,
+}
+
+impl Entity {
+    /// The schema's Capabilities annotations allow `method`.
+    pub fn allows(&self, method: WriteMethod) -> bool {
+        match method {
+            WriteMethod::Post => self.insertable,
+            WriteMethod::Put | WriteMethod::Patch => self.updatable,
+            WriteMethod::Delete => self.deletable,
+        }
+    }
+
+    /// The runtime serves `method` (so it is in `Allow`).
+    pub fn serves(&self, method: WriteMethod) -> bool {
+        self.served.contains(&method)
+    }
 }
 
 /// Everything the emitters need.
@@ -290,7 +309,7 @@ impl Resolver<'_> {
                     .map_err(|e| e.in_type(&qualified))?,
             );
         }
-        Ok(Entity {
+        let mut entity = Entity {
             key: TypeKey {
                 family: res.schema.clone(),
                 name: def.name.clone(),
@@ -307,8 +326,14 @@ impl Resolver<'_> {
             insertable,
             updatable,
             deletable,
+            served: Vec::new(),
             is_collection,
-        })
+        };
+        entity.served = served_methods(res, &entity).map_err(|e| {
+            e.in_type(&entity.qualified)
+                .in_file(&self.file(&def.namespace))
+        })?;
+        Ok(entity)
     }
 
     fn file(&self, namespace: &str) -> String {
@@ -609,6 +634,28 @@ impl Resolver<'_> {
         }
         best.map(|(_, name)| name)
     }
+}
+
+/// The selection's `methods` for `entity`, in [`WriteMethod::ALL`] order.
+///
+/// # Errors
+/// When one is not allowed by the entity's Capabilities annotations; the
+/// message names the selection entry and the annotation.
+fn served_methods(res: &SelectedResource, entity: &Entity) -> Result<Vec<WriteMethod>> {
+    if let Some(&m) = res.methods.iter().find(|&&m| !entity.allows(m)) {
+        let msg = format!(
+            "selection entry [[resource]] schema = \"{}\" serves {}, \
+             which the schema's {} does not allow",
+            res.schema,
+            m.as_str(),
+            m.capability(),
+        );
+        return Err(Error::new(msg));
+    }
+    Ok(WriteMethod::ALL
+        .into_iter()
+        .filter(|m| res.methods.contains(m))
+        .collect())
 }
 
 /// Splits `Collection(X)` into `(true, X)`.

@@ -39,12 +39,13 @@ async fn handle(State(service): State<Arc<Service>>, request: axum::extract::Req
     let request_id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let started = Instant::now();
     let method = request.method().clone();
-    let span = tracing::info_span!(
-        "request",
-        id = request_id,
-        method = %method,
-        path = %request.uri().path(),
-    );
+    // Cloning a `Uri` shares its buffer; it is kept for the completion event.
+    let uri = request.uri().clone();
+    // The span is DEBUG so that at the default level a successful read costs
+    // no log formatting; refusals and failures are logged with their own
+    // fields below and so stand alone.
+    let span =
+        tracing::debug_span!("request", id = request_id, method = %method, path = uri.path());
 
     async move {
         let is_head = method == axum::http::Method::HEAD;
@@ -57,9 +58,10 @@ async fn handle(State(service): State<Arc<Service>>, request: axum::extract::Req
 
         let status = response.status().as_u16();
         let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let path = uri.path();
         match status {
-            500.. => tracing::error!(status, latency_us, "request failed"),
-            400..500 => tracing::warn!(status, latency_us, "request refused"),
+            500.. => tracing::error!(id = request_id, %method, path, status, latency_us, "request failed"),
+            400..500 => tracing::warn!(id = request_id, %method, path, status, latency_us, "request refused"),
             _ => tracing::debug!(status, latency_us, "request done"),
         }
         response

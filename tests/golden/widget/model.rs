@@ -120,6 +120,9 @@ pub mod widget {
         /// The `Twin` property.
         #[serde(rename = "Twin", skip_serializing_if = "Option::is_none")]
         pub twin: Option<super::support::ODataId>,
+        /// Links to a schema file absent from the fixture.
+        #[serde(rename = "Maker", skip_serializing_if = "Option::is_none")]
+        pub maker: Option<super::support::ODataId>,
     }
     impl Widget {
         /// The `@odata.type` of this resource.
@@ -219,6 +222,16 @@ pub mod widget {
             super::support::PropertyInfo {
                 name: "Twin",
                 edm_type: "Widget.Widget",
+                nullable: false,
+                read_only: true,
+                collection: false,
+                minimum: None,
+                maximum: None,
+                enum_values: &[],
+            },
+            super::support::PropertyInfo {
+                name: "Maker",
+                edm_type: "Gadget.Gadget",
                 nullable: false,
                 read_only: true,
                 collection: false,

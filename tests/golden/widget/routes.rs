@@ -51,7 +51,8 @@ pub struct Route {
     pub template: &'static str,
     /// `@odata.type` of the resource.
     pub odata_type: &'static str,
-    /// Methods allowed: GET and HEAD, plus those the schema allows.
+    /// Methods served (the `Allow` header): GET and HEAD, plus the
+    /// write methods the selection serves.
     pub methods: &'static [Method],
     /// Actions served under `{template}/Actions/`.
     pub actions: &'static [Action],
@@ -220,26 +221,16 @@ impl Resource {
         }
     }
 }
-/// Methods `WidgetRoot` accepts.
+/// Methods served on `WidgetRoot`: its `Allow` header.
 pub const WIDGET_ROOT_METHODS: &[Method] = &[Method::Get, Method::Head];
 /// Actions served on `WidgetRoot`.
 pub const WIDGET_ROOT_ACTIONS: &[Action] = &[];
-/// Methods `WidgetCollection` accepts.
-pub const WIDGET_COLLECTION_METHODS: &[Method] = &[
-    Method::Get,
-    Method::Head,
-    Method::Post,
-];
+/// Methods served on `WidgetCollection`: its `Allow` header.
+pub const WIDGET_COLLECTION_METHODS: &[Method] = &[Method::Get, Method::Head];
 /// Actions served on `WidgetCollection`.
 pub const WIDGET_COLLECTION_ACTIONS: &[Action] = &[];
-/// Methods `Widget` accepts.
-pub const WIDGET_METHODS: &[Method] = &[
-    Method::Get,
-    Method::Head,
-    Method::Put,
-    Method::Patch,
-    Method::Delete,
-];
+/// Methods served on `Widget`: its `Allow` header.
+pub const WIDGET_METHODS: &[Method] = &[Method::Get, Method::Head, Method::Patch];
 /// Actions served on `Widget`.
 pub const WIDGET_ACTIONS: &[Action] = &[
     Action {
@@ -299,7 +290,7 @@ pub trait WidgetRootHandler: Send + Sync {
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
         async move { Err(crate::http::ApiError::not_implemented()) }
     }
-    /// POST is not allowed on `WidgetRoot` by its schema: 405.
+    /// POST on `WidgetRoot` is not allowed by the schema: 405.
     fn post_widget_root(
         &self,
         _req: crate::http::Request,
@@ -308,7 +299,7 @@ pub trait WidgetRootHandler: Send + Sync {
             Err(crate::http::ApiError::method_not_allowed(WIDGET_ROOT_METHODS))
         }
     }
-    /// PUT is not allowed on `WidgetRoot` by its schema: 405.
+    /// PUT on `WidgetRoot` is not allowed by the schema: 405.
     fn put_widget_root(
         &self,
         _req: crate::http::Request,
@@ -317,7 +308,7 @@ pub trait WidgetRootHandler: Send + Sync {
             Err(crate::http::ApiError::method_not_allowed(WIDGET_ROOT_METHODS))
         }
     }
-    /// PATCH is not allowed on `WidgetRoot` by its schema: 405.
+    /// PATCH on `WidgetRoot` is not allowed by the schema: 405.
     fn patch_widget_root(
         &self,
         _req: crate::http::Request,
@@ -326,7 +317,7 @@ pub trait WidgetRootHandler: Send + Sync {
             Err(crate::http::ApiError::method_not_allowed(WIDGET_ROOT_METHODS))
         }
     }
-    /// DELETE is not allowed on `WidgetRoot` by its schema: 405.
+    /// DELETE on `WidgetRoot` is not allowed by the schema: 405.
     fn delete_widget_root(
         &self,
         _req: crate::http::Request,
@@ -345,14 +336,16 @@ pub trait WidgetCollectionHandler: Send + Sync {
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
         async move { Err(crate::http::ApiError::not_implemented()) }
     }
-    /// Answers POST on `WidgetCollection`; 501 until implemented.
+    /// POST on `WidgetCollection` is not served (absent from the selection's `methods`): 405.
     fn post_widget_collection(
         &self,
         _req: crate::http::Request,
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
-        async move { Err(crate::http::ApiError::not_implemented()) }
+        async move {
+            Err(crate::http::ApiError::method_not_allowed(WIDGET_COLLECTION_METHODS))
+        }
     }
-    /// PUT is not allowed on `WidgetCollection` by its schema: 405.
+    /// PUT on `WidgetCollection` is not allowed by the schema: 405.
     fn put_widget_collection(
         &self,
         _req: crate::http::Request,
@@ -361,7 +354,7 @@ pub trait WidgetCollectionHandler: Send + Sync {
             Err(crate::http::ApiError::method_not_allowed(WIDGET_COLLECTION_METHODS))
         }
     }
-    /// PATCH is not allowed on `WidgetCollection` by its schema: 405.
+    /// PATCH on `WidgetCollection` is not allowed by the schema: 405.
     fn patch_widget_collection(
         &self,
         _req: crate::http::Request,
@@ -370,7 +363,7 @@ pub trait WidgetCollectionHandler: Send + Sync {
             Err(crate::http::ApiError::method_not_allowed(WIDGET_COLLECTION_METHODS))
         }
     }
-    /// DELETE is not allowed on `WidgetCollection` by its schema: 405.
+    /// DELETE on `WidgetCollection` is not allowed by the schema: 405.
     fn delete_widget_collection(
         &self,
         _req: crate::http::Request,
@@ -389,19 +382,19 @@ pub trait WidgetHandler: Send + Sync {
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
         async move { Err(crate::http::ApiError::not_implemented()) }
     }
-    /// POST is not allowed on `Widget` by its schema: 405.
+    /// POST on `Widget` is not allowed by the schema: 405.
     fn post_widget(
         &self,
         _req: crate::http::Request,
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
         async move { Err(crate::http::ApiError::method_not_allowed(WIDGET_METHODS)) }
     }
-    /// Answers PUT on `Widget`; 501 until implemented.
+    /// PUT on `Widget` is not served (absent from the selection's `methods`): 405.
     fn put_widget(
         &self,
         _req: crate::http::Request,
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
-        async move { Err(crate::http::ApiError::not_implemented()) }
+        async move { Err(crate::http::ApiError::method_not_allowed(WIDGET_METHODS)) }
     }
     /// Answers PATCH on `Widget`; 501 until implemented.
     fn patch_widget(
@@ -410,12 +403,12 @@ pub trait WidgetHandler: Send + Sync {
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
         async move { Err(crate::http::ApiError::not_implemented()) }
     }
-    /// Answers DELETE on `Widget`; 501 until implemented.
+    /// DELETE on `Widget` is not served (absent from the selection's `methods`): 405.
     fn delete_widget(
         &self,
         _req: crate::http::Request,
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
-        async move { Err(crate::http::ApiError::not_implemented()) }
+        async move { Err(crate::http::ApiError::method_not_allowed(WIDGET_METHODS)) }
     }
     /// Answers POST to the `Widget.Spin` action; 501 until implemented.
     fn action_widget_spin(
