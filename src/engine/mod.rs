@@ -305,8 +305,9 @@ impl Engine {
         if !snap.record.is_terminal() {
             return Err(EngineError::StillRunning);
         }
-        for child in snap.record.children.iter().copied().chain([id]) {
-            self.inner.store.remove(child)?;
+        let ids: Vec<u64> = snap.record.children.iter().copied().chain([id]).collect();
+        self.inner.store.remove(&ids)?;
+        for child in ids {
             if let Some(gone) = write(&self.inner.tasks).remove(&child) {
                 write(&self.inner.monitors).remove(&gone.record.monitor);
             }
@@ -329,7 +330,7 @@ impl Engine {
         let mut record = self.task(id).ok_or(EngineError::NotFound)?.record.clone();
         let before = record.state;
         change(&mut record)?;
-        self.inner.store.put(&record)?;
+        self.inner.store.put(std::slice::from_ref(&record))?;
         if record.state != before {
             tracing::info!(
                 task = id,
@@ -426,10 +427,9 @@ impl Engine {
             parent.children.push(child_id);
             children.push(child);
         }
-        for child in &children {
-            self.inner.store.put(child)?;
-        }
-        self.inner.store.put(&parent)?;
+        let mut all = children.clone();
+        all.push(parent.clone());
+        self.inner.store.put(&all)?;
 
         for child in children {
             self.publish(child);

@@ -1,13 +1,15 @@
 //! A task as the engine keeps it: lifecycle fields, messages, the request
 //! that started it and, once finished, the response its monitor replays.
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::task::TaskState;
 use crate::registry::{RedfishMessage, Severity};
 
 use super::state;
 
 /// The request that started a task (the Task's `Payload`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaskPayload {
     /// URI the request was sent to.
     pub target_uri: String,
@@ -21,7 +23,7 @@ pub struct TaskPayload {
 
 /// What the task monitor answers once the work is over: the response the
 /// request would have had if it had been synchronous.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FinalResponse {
     /// HTTP status.
     pub status: u16,
@@ -29,8 +31,8 @@ pub struct FinalResponse {
     pub body: serde_json::Value,
 }
 
-/// One task.
-#[derive(Debug, Clone, PartialEq)]
+/// One task. Its serde form is what a durable store keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRecord {
     /// Numeric id; never reused.
     pub id: u64,

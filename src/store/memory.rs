@@ -16,6 +16,7 @@ pub struct MemoryStore {
 struct Inner {
     last_id: u64,
     tasks: BTreeMap<u64, TaskRecord>,
+    state: BTreeMap<String, String>,
 }
 
 impl MemoryStore {
@@ -33,17 +34,32 @@ impl TaskStore for MemoryStore {
         Ok(inner.last_id)
     }
 
-    fn put(&self, task: &TaskRecord) -> Result<(), StoreError> {
-        self.lock()?.tasks.insert(task.id, task.clone());
+    fn put(&self, tasks: &[TaskRecord]) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        for task in tasks {
+            inner.tasks.insert(task.id, task.clone());
+        }
         Ok(())
     }
 
-    fn remove(&self, id: u64) -> Result<(), StoreError> {
-        self.lock()?.tasks.remove(&id);
+    fn remove(&self, ids: &[u64]) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        for id in ids {
+            inner.tasks.remove(id);
+        }
         Ok(())
     }
 
     fn load(&self) -> Result<Vec<TaskRecord>, StoreError> {
         Ok(self.lock()?.tasks.values().cloned().collect())
+    }
+
+    fn get_state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.lock()?.state.get(key).cloned())
+    }
+
+    fn put_state(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.lock()?.state.insert(key.to_owned(), value.to_owned());
+        Ok(())
     }
 }
