@@ -35,6 +35,9 @@ use job::{Job, MachineId, Schedule};
 use machine::PowerState;
 use task::{TaskPayload, TaskRecord};
 
+/// Number of lock shards for task changes.
+const SHARDS: usize = 64;
+
 /// A task as readers see it: the record plus its serialized Task resource.
 #[derive(Debug)]
 pub struct Snapshot {
@@ -125,8 +128,10 @@ pub struct Engine {
 struct Inner {
     store: Arc<dyn TaskStore>,
     options: EngineOptions,
-    /// Serializes writers so the store always sees changes in order.
-    writer: Mutex<()>,
+    /// Serializes changes to one task (sharded by id) so the store and the
+    /// published snapshots see them in order, while changes to different
+    /// tasks proceed, and can be committed, together.
+    shards: [Mutex<()>; SHARDS],
     tasks: RwLock<HashMap<u64, Arc<Snapshot>>>,
     /// Top-level task ids, in creation order.
     top_level: RwLock<Vec<u64>>,
@@ -173,7 +178,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 store,
                 options,
-                writer: Mutex::new(()),
+                shards: std::array::from_fn(|_| Mutex::new(())),
                 tasks: RwLock::new(HashMap::new()),
                 top_level: RwLock::new(Vec::new()),
                 monitors: RwLock::new(HashMap::new()),
@@ -300,7 +305,7 @@ impl Engine {
     /// # Errors
     /// `NotFound`, `StillRunning`, or `Store`.
     pub fn delete(&self, id: u64) -> Result<(), EngineError> {
-        let _writer = lock(&self.inner.writer);
+        let _shard = self.shard(id);
         let snap = self.task(id).ok_or(EngineError::NotFound)?;
         if !snap.record.is_terminal() {
             return Err(EngineError::StillRunning);
@@ -326,7 +331,7 @@ impl Engine {
     where
         F: FnOnce(&mut TaskRecord) -> Result<(), EngineError>,
     {
-        let _writer = lock(&self.inner.writer);
+        let _shard = self.shard(id);
         let mut record = self.task(id).ok_or(EngineError::NotFound)?.record.clone();
         let before = record.state;
         change(&mut record)?;
@@ -340,6 +345,32 @@ impl Engine {
             );
         }
         Ok(self.publish(record))
+    }
+
+    /// Runs blocking engine work (anything that writes the store) off the
+    /// async worker threads, so a durable commit never stalls other
+    /// requests.
+    ///
+    /// # Errors
+    /// Whatever `work` returns; a panic in `work` becomes a store error.
+    pub async fn call<T, F>(&self, work: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+    {
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || work(&engine))
+            .await
+            .unwrap_or_else(|err| {
+                Err(EngineError::Store(StoreError(format!(
+                    "engine work failed: {err}"
+                ))))
+            })
+    }
+
+    fn shard(&self, id: u64) -> std::sync::MutexGuard<'_, ()> {
+        // The modulo keeps the index below SHARDS, so it fits a usize.
+        lock(&self.inner.shards[(id % SHARDS as u64) as usize])
     }
 
     /// Sets a machine's power state (called by the runner between steps).
@@ -398,7 +429,7 @@ impl Engine {
         cancellable: bool,
         subtasks: u32,
     ) -> Result<Arc<Snapshot>, EngineError> {
-        let _writer = lock(&self.inner.writer);
+        // New ids are invisible until published: no shard lock is needed.
         let id = self.inner.store.allocate_id()?;
         let now = view::now_rfc3339();
         let estimated = Some(u64::try_from(schedule.total().as_millis()).unwrap_or(u64::MAX));

@@ -108,7 +108,9 @@ impl Engine {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                engine.sweep(now_unix());
+                let sweeper = engine.clone();
+                // Sweeping writes the store: keep it off the async workers.
+                let _ = tokio::task::spawn_blocking(move || sweeper.sweep(now_unix())).await;
             }
         });
     }

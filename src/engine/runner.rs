@@ -36,9 +36,10 @@ pub async fn run(
     if let Some(machine) = &machine {
         engine.release_machine(machine, settled);
     }
+    let outcome = schedule.outcome;
     let result = match ending {
-        Ending::Done => finish(&engine, id, schedule.outcome),
-        Ending::Cancelled => finish_cancelled(&engine, id),
+        Ending::Done => engine.call(move |e| finish(e, id, outcome)).await,
+        Ending::Cancelled => engine.call(move |e| finish_cancelled(e, id)).await,
         Ending::Failed => Ok(()),
     };
     if let Err(err) = result {
@@ -62,7 +63,7 @@ async fn walk(
             engine.set_power(machine, power);
         }
         if let Some(child) = step.child {
-            if let Err(err) = start_child(engine, id, child) {
+            if let Err(err) = engine.call(move |e| start_child(e, id, child)).await {
                 tracing::error!(task = id, error = %err, "could not start a subtask");
                 return Ending::Failed;
             }
@@ -75,12 +76,12 @@ async fn walk(
 
         let last_of_child = step.child.is_some()
             && schedule.steps.get(index + 1).map(|next| next.child) != Some(step.child);
-        if let Err(err) = progress(
-            engine,
-            id,
-            step.percent_after,
-            last_of_child.then_some(step.child).flatten(),
-        ) {
+        let percent = step.percent_after;
+        let done_child = last_of_child.then_some(step.child).flatten();
+        if let Err(err) = engine
+            .call(move |e| progress(e, id, percent, done_child))
+            .await
+        {
             tracing::error!(task = id, error = %err, "could not record progress");
             return Ending::Failed;
         }
@@ -140,19 +141,18 @@ fn start_child(engine: &Engine, id: u64, index: usize) -> Result<(), EngineError
 /// Ends the task (and any unfinished subtask) by its outcome.
 fn finish(engine: &Engine, id: u64, outcome: Outcome) -> Result<(), EngineError> {
     // A cancel that raced with the last step wins: the client was told so.
-    let snap = engine.update(id, |t| {
-        if t.state == TaskState::Cancelling {
-            cancelled(t)
-        } else {
-            end(t, outcome)
-        }
-    })?;
-    for child in snap.record.children.iter().copied() {
-        let open = engine.task(child).is_some_and(|c| !c.record.is_terminal());
-        if open {
-            engine.update(child, |c| end(c, outcome))?;
-        }
+    if engine
+        .task(id)
+        .is_some_and(|t| t.record.state == TaskState::Cancelling)
+    {
+        return finish_cancelled(engine, id);
     }
+    // Subtasks end first: once the parent reads finished, nothing under it
+    // changes any more (so it can be deleted safely).
+    for child in open_children(engine, id) {
+        engine.update(child, |c| end(c, outcome))?;
+    }
+    engine.update(id, |t| end(t, outcome))?;
     Ok(())
 }
 
@@ -188,20 +188,23 @@ fn end(t: &mut TaskRecord, outcome: Outcome) -> Result<(), EngineError> {
 
 /// Ends a cancelled task and its unfinished subtasks; the monitor goes away.
 fn finish_cancelled(engine: &Engine, id: u64) -> Result<(), EngineError> {
-    let snap = engine.update(id, cancelled)?;
-    for child in snap.record.children.iter().copied() {
-        let open = engine.task(child).is_some_and(|c| !c.record.is_terminal());
-        if open {
-            engine.update(child, |c| {
-                if c.state != TaskState::Cancelling {
-                    c.set_state(TaskState::Cancelling)
-                        .map_err(|_| EngineError::NotCancellable)?;
-                }
-                cancelled(c)
-            })?;
-        }
+    for child in open_children(engine, id) {
+        engine.update(child, cancelled)?;
     }
+    engine.update(id, cancelled)?;
     Ok(())
+}
+
+/// Subtasks of `id` not yet in a terminal state.
+fn open_children(engine: &Engine, id: u64) -> Vec<u64> {
+    let children = engine
+        .task(id)
+        .map(|s| s.record.children.clone())
+        .unwrap_or_default();
+    children
+        .into_iter()
+        .filter(|c| engine.task(*c).is_some_and(|s| !s.record.is_terminal()))
+        .collect()
 }
 
 fn cancelled(t: &mut TaskRecord) -> Result<(), EngineError> {

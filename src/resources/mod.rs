@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::http::{ApiError, Reply, Request, reply};
-use crate::routes::{self, Matched, Method, Resource, Target};
+use crate::routes::{self, Matched, Method, Target};
 
 /// The id of the one simulated ComputerSystem.
 pub const SYSTEM_ID: &str = "1";
@@ -69,12 +69,7 @@ impl Service {
         let path = req.path.as_str();
         if let Some(token) = path.strip_prefix(task_monitor::PREFIX) {
             let token = token.trim_end_matches('/');
-            return Some(task_monitor::answer(
-                &self.engine,
-                req,
-                token,
-                self.retry_after,
-            ));
+            return Some(task_monitor::answer(&self.engine, req, token, self.retry_after).await);
         }
         let reply = match fixed_document(path)? {
             Fixed::Document(document) => read_only(req).and_then(|()| document()),
@@ -106,20 +101,14 @@ impl Service {
         routes::match_path(path).map(|m| self.route_allow(&m))
     }
 
-    /// The methods a routed URI accepts: its served methods, plus POST on
-    /// the Tasks collection when the synthetic-task aid is on.
+    /// The methods a routed URI accepts: its served methods. The
+    /// synthetic-task aid's POST on Tasks is deliberately not advertised:
+    /// the schema forbids POST there, and `Allow` speaks for the schema's
+    /// resource, not for a test extension.
     #[must_use]
     pub fn route_allow(&self, matched: &Matched<'_>) -> &'static [Method] {
-        const TASKS_WITH_POST: &[Method] = &[Method::Get, Method::Head, Method::Post];
         match matched.target {
             Target::Action(_) | Target::UnknownAction => routes::ACTION_METHODS,
-            Target::Resource
-                if self.test_tasks
-                    && matched.route.resource == Resource::TaskCollection
-                    && matched.params.is_empty() =>
-            {
-                TASKS_WITH_POST
-            }
             Target::Resource => matched.route.methods,
         }
     }

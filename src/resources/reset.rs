@@ -57,7 +57,12 @@ pub async fn start(
         })?;
 
     let job = Job::Reset { machine, reset };
-    match service.engine.start(job, Some(payload(req))) {
+    let payload = payload(req);
+    match service
+        .engine
+        .call(move |e| e.start(job, Some(payload)))
+        .await
+    {
         Ok(snapshot) => Ok(task_monitor::accepted(&snapshot, service.retry_after)),
         Err(err) => Err(refusal(err, reset, service.retry_after)),
     }

@@ -64,10 +64,8 @@ impl TaskCollectionHandler for Service {
         }
         let job = synthetic::parse(&req.body)?;
         let payload = super::reset::payload(&req);
-        match self
-            .engine
-            .start(crate::engine::job::Job::Synthetic(job), Some(payload))
-        {
+        let job = crate::engine::job::Job::Synthetic(job);
+        match self.engine.call(move |e| e.start(job, Some(payload))).await {
             Ok(snapshot) => Ok(task_monitor::accepted(&snapshot, self.retry_after)),
             Err(err) => {
                 tracing::error!(error = %err, "synthetic task could not start");
@@ -87,13 +85,13 @@ impl TaskHandler for Service {
         let snapshot = self.addressed(&req)?;
         let id = snapshot.record.id;
         if snapshot.record.is_terminal() {
-            return match self.engine.delete(id) {
+            return match self.engine.call(move |e| e.delete(id)).await {
                 Ok(()) => Ok(empty(StatusCode::NO_CONTENT)),
                 Err(EngineError::NotFound) => Err(ApiError::not_found(&req.path)),
                 Err(err) => Err(internal(&err)),
             };
         }
-        match self.engine.cancel(id) {
+        match self.engine.call(move |e| e.cancel(id)).await {
             Ok(snapshot) => Ok(task_response(&snapshot, StatusCode::OK)),
             Err(EngineError::NotCancellable) => Err(ApiError::new(
                 StatusCode::CONFLICT,

@@ -41,7 +41,7 @@ pub fn accepted(snapshot: &Snapshot, retry_after: u64) -> Response {
 }
 
 /// Answers any request on a monitor URI.
-pub fn answer(engine: &Engine, req: &Request, token: &str, retry_after: u64) -> Reply {
+pub async fn answer(engine: &Engine, req: &Request, token: &str, retry_after: u64) -> Reply {
     let snapshot = match engine.monitor(token) {
         MonitorLookup::Live(snapshot) => snapshot,
         MonitorLookup::Gone => return Err(gone(&req.path)),
@@ -49,12 +49,17 @@ pub fn answer(engine: &Engine, req: &Request, token: &str, retry_after: u64) -> 
     };
     match req.method {
         Method::Get | Method::Head => {
-            if snapshot.record.outcome.is_some() {
-                engine.note_monitor_read(snapshot.record.id);
+            if snapshot.record.outcome.is_some() && snapshot.record.monitor_read_at.is_none() {
+                let id = snapshot.record.id;
+                let noted = engine.call(move |e| {
+                    e.note_monitor_read(id);
+                    Ok(())
+                });
+                noted.await.ok();
             }
             Ok(read(&snapshot, retry_after))
         }
-        Method::Delete => cancel(engine, &snapshot),
+        Method::Delete => cancel(engine, &snapshot).await,
         Method::Post | Method::Put | Method::Patch => {
             Err(ApiError::method_not_allowed(allow(&snapshot)))
         }
@@ -73,8 +78,9 @@ fn read(snapshot: &Snapshot, retry_after: u64) -> Response {
     response
 }
 
-fn cancel(engine: &Engine, snapshot: &Snapshot) -> Reply {
-    match engine.cancel(snapshot.record.id) {
+async fn cancel(engine: &Engine, snapshot: &Snapshot) -> Reply {
+    let id = snapshot.record.id;
+    match engine.call(move |e| e.cancel(id)).await {
         Ok(_) => {
             let mut response = Response::new(axum::body::Body::empty());
             *response.status_mut() = StatusCode::NO_CONTENT;

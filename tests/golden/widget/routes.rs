@@ -336,7 +336,7 @@ pub trait WidgetCollectionHandler: Send + Sync {
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
         async move { Err(crate::http::ApiError::not_implemented()) }
     }
-    /// POST on `WidgetCollection` is not served (absent from the selection's `methods`): 405.
+    /// POST on `WidgetCollection` is allowed by the schema but not served: 405.
     fn post_widget_collection(
         &self,
         _req: crate::http::Request,
@@ -389,7 +389,7 @@ pub trait WidgetHandler: Send + Sync {
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
         async move { Err(crate::http::ApiError::method_not_allowed(WIDGET_METHODS)) }
     }
-    /// PUT on `Widget` is not served (absent from the selection's `methods`): 405.
+    /// PUT on `Widget` is allowed by the schema but not served: 405.
     fn put_widget(
         &self,
         _req: crate::http::Request,
@@ -403,7 +403,7 @@ pub trait WidgetHandler: Send + Sync {
     ) -> impl std::future::Future<Output = crate::http::Reply> + Send {
         async move { Err(crate::http::ApiError::not_implemented()) }
     }
-    /// DELETE on `Widget` is not served (absent from the selection's `methods`): 405.
+    /// DELETE on `Widget` is allowed by the schema but not served: 405.
     fn delete_widget(
         &self,
         _req: crate::http::Request,
