@@ -9,6 +9,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::model::task_service::OverWritePolicy;
+
 /// Everything `taskfish serve` needs to start.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
@@ -29,11 +31,22 @@ pub struct Config {
     pub retry_after_seconds: u64,
     /// Fixed service UUID; when absent one is derived from the host identity.
     pub uuid: Option<String>,
+    /// Directory of the durable task store; `None` means the per-user
+    /// default (`$XDG_DATA_HOME/taskfish` or `~/.local/share/taskfish`).
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Keep tasks in memory only (tests and demos); `data-dir` is ignored.
+    pub ephemeral: bool,
     /// `TaskAutoDeleteTimeoutMinutes`: minutes a finished task is kept.
     pub task_auto_delete_minutes: u64,
     /// `TaskMonitorAutoExpirySeconds`: seconds a finished task's monitor
     /// lives after its first read; absent keeps it as long as the task.
     pub monitor_expiry_seconds: Option<u64>,
+    /// Most top-level tasks kept at once (at least 1).
+    pub max_tasks: usize,
+    /// `CompletedTaskOverWritePolicy`: what happens when a new task would
+    /// exceed `max-tasks`: `Oldest` removes the oldest finished tasks,
+    /// `Manual` refuses the new work.
+    pub overwrite_policy: OverWritePolicy,
 }
 
 impl Default for Config {
@@ -47,8 +60,12 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             retry_after_seconds: 1,
             uuid: None,
+            data_dir: None,
+            ephemeral: false,
             task_auto_delete_minutes: 24 * 60,
             monitor_expiry_seconds: Some(3600),
+            max_tasks: 10_000,
+            overwrite_policy: OverWritePolicy::Oldest,
         }
     }
 }
@@ -91,8 +108,8 @@ impl Config {
     /// Checks ranges that serde cannot express.
     ///
     /// # Errors
-    /// Fails on a non-positive or non-finite time scale, a zero body limit or
-    /// a malformed UUID.
+    /// Fails on a non-positive or non-finite time scale, a zero body limit,
+    /// a zero task limit or a malformed UUID.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
             return Err(ConfigError::Invalid(
@@ -103,6 +120,9 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "task-auto-delete-minutes must be >= 1".into(),
             ));
+        }
+        if self.max_tasks == 0 {
+            return Err(ConfigError::Invalid("max-tasks must be >= 1".into()));
         }
         if self.max_body_bytes == 0 {
             return Err(ConfigError::Invalid("max-body-bytes must be > 0".into()));

@@ -88,7 +88,7 @@ impl Server {
     /// # Errors
     /// Fails when the store cannot be opened or the address bound.
     pub async fn bind(config: &Config) -> Result<Self, ServeError> {
-        let store = Arc::new(store::memory::MemoryStore::default());
+        let store = open_store(config)?;
         let options = EngineOptions {
             time_scale: config.time_scale,
             systems: vec![resources::SYSTEM_ID.to_owned()],
@@ -99,6 +99,13 @@ impl Server {
             },
         };
         let engine = Engine::new(store, options).map_err(|e| ServeError::Store(e.to_string()))?;
+        engine.set_task_limit(engine::settings::TaskLimit {
+            max_tasks: config.max_tasks,
+            policy: config.overwrite_policy,
+        });
+        engine
+            .recover()
+            .map_err(|e| ServeError::Store(e.to_string()))?;
         engine.spawn_sweeper(std::time::Duration::from_secs(1));
         let service = Service::new(engine, config, service_uuid(config));
         let router = http::server::router(Arc::new(service));
@@ -135,6 +142,23 @@ impl Server {
             .await
             .map_err(ServeError::Serve)
     }
+}
+
+/// The durable store in the data directory, or memory with `ephemeral`.
+fn open_store(config: &Config) -> Result<Arc<dyn store::TaskStore>, ServeError> {
+    if config.ephemeral {
+        return Ok(Arc::new(store::memory::MemoryStore::default()));
+    }
+    let path = config
+        .data_dir
+        .clone()
+        .unwrap_or_else(store::data_dir::DataDir::default_path);
+    let dir =
+        store::data_dir::DataDir::open(&path).map_err(|e| ServeError::Store(e.to_string()))?;
+    let store =
+        store::sqlite::SqliteStore::open(&dir).map_err(|e| ServeError::Store(e.to_string()))?;
+    tracing::info!(data_dir = %path.display(), "task store opened");
+    Ok(Arc::new(store))
 }
 
 /// The service UUID: configured, or derived from the machine id so it is

@@ -32,6 +32,12 @@ struct ServeArgs {
     /// Multiplies every simulated duration (0.01 makes a 10 s reset take 0.1 s).
     #[arg(long)]
     time_scale: Option<f64>,
+    /// Directory of the durable task store (created if missing).
+    #[arg(long, value_name = "DIR", conflicts_with = "ephemeral")]
+    data_dir: Option<PathBuf>,
+    /// Keep tasks in memory only: everything is lost when the process ends.
+    #[arg(long)]
+    ephemeral: bool,
     /// Let `POST /redfish/v1/TaskService/Tasks` create synthetic tasks.
     #[arg(long)]
     test_tasks: bool,
@@ -80,6 +86,10 @@ fn load_config(args: &ServeArgs) -> Result<Config, taskfish::config::ConfigError
     if args.test_tasks {
         config.test_tasks = true;
     }
+    if let Some(dir) = &args.data_dir {
+        config.data_dir = Some(dir.clone());
+    }
+    config.ephemeral |= args.ephemeral;
     if let Some(log) = &args.log {
         config.log.clone_from(log);
     }

@@ -41,7 +41,7 @@ fn wait_exit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 fn serve(args: &[&str]) -> (Spawned, String) {
     let child = Command::new(BIN)
         .arg("serve")
-        .args(["--listen", "127.0.0.1:0", "--log", "warn"])
+        .args(["--listen", "127.0.0.1:0", "--log", "warn", "--ephemeral"])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -126,8 +126,15 @@ fn serve_with_test_tasks_accepts_synthetic_tasks() {
 
 /// Runs the binary to completion (bounded) and returns (status, stderr).
 fn run_to_end(args: &[&str]) -> (ExitStatus, String) {
+    // Never touch the per-user data directory from a test.
+    let ephemeral: &[&str] = if args.first() == Some(&"serve") {
+        &["--ephemeral"]
+    } else {
+        &[]
+    };
     let mut child = Command::new(BIN)
         .args(args)
+        .args(ephemeral)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

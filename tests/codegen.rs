@@ -232,12 +232,15 @@ fn metadata_orders_namespaces_by_version_number() {
 #[test]
 fn served_methods_limit_allow_and_openapi() {
     let out = generate(&dmtf_config()).unwrap();
-    let task_service = entity(&out.model, "TaskService");
-    assert!(task_service.updatable && task_service.served.is_empty());
+    // ComputerSystem is updatable by its schema, but the selection serves
+    // no write method on it: Allow and openapi.yaml must say GET, HEAD.
+    let system = entity(&out.model, "ComputerSystem");
+    assert!(system.updatable && system.served.is_empty());
     assert_eq!(entity(&out.model, "Task").served, [WriteMethod::Delete]);
     assert!(
-        out.routes_rs
-            .contains("pub const TASK_SERVICE_METHODS: &[Method] = &[Method::Get, Method::Head];")
+        out.routes_rs.contains(
+            "pub const COMPUTER_SYSTEM_METHODS: &[Method] = &[Method::Get, Method::Head];"
+        )
     );
 
     let doc: serde_yaml::Value = serde_yaml::from_str(&out.openapi_yaml).unwrap();
@@ -251,7 +254,10 @@ fn served_methods_limit_allow_and_openapi() {
             .collect()
     };
     let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
-    assert_eq!(verbs("/redfish/v1/TaskService"), set(&["get", "head"]));
+    assert_eq!(
+        verbs("/redfish/v1/Systems/{ComputerSystemId}"),
+        set(&["get", "head"])
+    );
     assert_eq!(
         verbs("/redfish/v1/TaskService/Tasks/{TaskId}"),
         set(&["get", "head", "delete"])

@@ -4,10 +4,12 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::machine::{self, PowerState, ResetType};
 
 /// Which simulated machine a reset is aimed at.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MachineId {
     /// A ComputerSystem by its Id.
     System(String),
@@ -27,7 +29,7 @@ impl MachineId {
 }
 
 /// How a synthetic job ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     /// Success.
     Completed,
@@ -38,7 +40,7 @@ pub enum Outcome {
 }
 
 /// A client-described job for testing clients.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyntheticJob {
     /// Total run time before time scaling.
     pub duration: Duration,
@@ -50,10 +52,18 @@ pub struct SyntheticJob {
     pub cancellable: bool,
     /// Number of subtasks to create (run one after the other).
     pub subtasks: u32,
+    /// How long the task waits in `Pending` before it starts (unscaled).
+    #[serde(default)]
+    pub start_after: Duration,
+    /// Unix time in milliseconds before which the work does not start; set
+    /// by the engine from `start_after` when the task is created.
+    #[serde(default)]
+    pub not_before_ms: Option<i64>,
 }
 
-/// The work a task tracks.
-#[derive(Debug, Clone, PartialEq)]
+/// The work a task tracks; recorded with the task so that work cut off by
+/// a restart can be resumed or ended honestly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Job {
     /// `#ComputerSystem.Reset` or `#Manager.Reset`.
     Reset {
@@ -95,6 +105,26 @@ impl Schedule {
     #[must_use]
     pub fn total(&self) -> Duration {
         self.steps.iter().map(|s| s.duration).sum()
+    }
+}
+
+impl Job {
+    /// Whether work cut off by a restart can carry on from where it was.
+    /// A reset cannot: the power sequence it drove is gone with the
+    /// process, and repeating part of it would surprise the operator. A
+    /// synthetic job can: it only has to finish its remaining steps.
+    #[must_use]
+    pub fn resumable(&self) -> bool {
+        matches!(self, Self::Synthetic(_))
+    }
+
+    /// When a delayed job may start (Unix milliseconds), if it waits.
+    #[must_use]
+    pub fn not_before_ms(&self) -> Option<i64> {
+        match self {
+            Self::Synthetic(s) => s.not_before_ms,
+            Self::Reset { .. } => None,
+        }
     }
 }
 
@@ -172,6 +202,8 @@ mod tests {
             steps: 4,
             cancellable: true,
             subtasks: 2,
+            start_after: Duration::ZERO,
+            not_before_ms: None,
         };
         let s = plan_synthetic(&job, 0.5);
         assert_eq!(s.steps.len(), 4);

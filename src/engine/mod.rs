@@ -14,8 +14,10 @@
 
 pub mod job;
 pub mod machine;
+pub mod recovery;
 pub mod retention;
 pub mod runner;
+pub mod settings;
 pub mod state;
 pub mod task;
 pub mod view;
@@ -78,6 +80,12 @@ pub enum EngineError {
     StillRunning,
     /// The store failed; the change did not happen.
     Store(StoreError),
+    /// `ServiceEnabled` is false: no new work is accepted.
+    ServiceDisabled,
+    /// The task limit is reached and no finished task may make room.
+    TaskLimitReached,
+    /// A settings change was asked on a precondition that no longer holds.
+    PreconditionFailed,
 }
 
 impl fmt::Display for EngineError {
@@ -89,6 +97,9 @@ impl fmt::Display for EngineError {
             Self::NotCancellable => f.write_str("task cannot be cancelled"),
             Self::StillRunning => f.write_str("task is still running"),
             Self::Store(err) => err.fmt(f),
+            Self::ServiceDisabled => f.write_str("the task service is disabled"),
+            Self::TaskLimitReached => f.write_str("the task limit is reached"),
+            Self::PreconditionFailed => f.write_str("the settings changed meanwhile"),
         }
     }
 }
@@ -138,6 +149,8 @@ struct Inner {
     monitors: RwLock<HashMap<String, u64>>,
     machines: Mutex<BTreeMap<MachineId, MachineSlot>>,
     cancels: Mutex<HashMap<u64, watch::Sender<bool>>>,
+    /// The live TaskService settings and the task limit.
+    settings: settings::LiveSettings,
 }
 
 impl fmt::Debug for Engine {
@@ -174,6 +187,7 @@ impl Engine {
                 )
             })
             .collect();
+        let settings = settings::LiveSettings::load(store.as_ref(), options.retention)?;
         let engine = Self {
             inner: Arc::new(Inner {
                 store,
@@ -184,6 +198,7 @@ impl Engine {
                 monitors: RwLock::new(HashMap::new()),
                 machines: Mutex::new(machines),
                 cancels: Mutex::new(HashMap::new()),
+                settings,
             }),
         };
         for record in engine.inner.store.load()? {
@@ -234,14 +249,27 @@ impl Engine {
     /// is in the store before this returns.
     ///
     /// # Errors
-    /// `Busy` when the machine runs another task, `Refused` when a reset
-    /// makes no sense now, `Store` when the task could not be recorded.
+    /// `ServiceDisabled` or `TaskLimitReached` when no new work is admitted
+    /// now, `Busy` when the machine runs another task, `Refused` when a
+    /// reset makes no sense now, `Store` when the task could not be
+    /// recorded.
     pub fn start(
         &self,
-        job: Job,
+        mut job: Job,
         payload: Option<TaskPayload>,
     ) -> Result<Arc<Snapshot>, EngineError> {
+        let _admitted = self.admit()?;
         let scale = self.inner.options.time_scale;
+        if let Job::Synthetic(s) = &mut job {
+            let wait = job::scaled(
+                u64::try_from(s.start_after.as_millis()).unwrap_or(u64::MAX),
+                scale,
+            );
+            if !wait.is_zero() {
+                let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+                s.not_before_ms = Some(view::now_unix_ms().saturating_add(wait_ms));
+            }
+        }
         let (schedule, machine, cancellable, subtasks) = match &job {
             Job::Reset { machine, reset } => {
                 let schedule = self.claim_machine(machine, *reset)?;
@@ -269,12 +297,16 @@ impl Engine {
             self.set_busy(machine, snapshot.record.id);
         }
 
-        let (tx, rx) = watch::channel(false);
-        lock(&self.inner.cancels).insert(snapshot.record.id, tx);
-        let engine = self.clone();
-        let id = snapshot.record.id;
-        tokio::spawn(async move { runner::run(engine, id, machine, schedule, rx).await });
+        self.spawn_runner(snapshot.record.id, machine, schedule);
         Ok(snapshot)
+    }
+
+    /// Starts the runner of task `id` with its cancel channel.
+    fn spawn_runner(&self, id: u64, machine: Option<MachineId>, schedule: Schedule) {
+        let (tx, rx) = watch::channel(false);
+        lock(&self.inner.cancels).insert(id, tx);
+        let engine = self.clone();
+        tokio::spawn(async move { runner::run(engine, id, machine, schedule, rx).await });
     }
 
     /// Asks a running task to stop. It goes to `Cancelling` at once (its
@@ -373,8 +405,15 @@ impl Engine {
         lock(&self.inner.shards[(id % SHARDS as u64) as usize])
     }
 
-    /// Sets a machine's power state (called by the runner between steps).
+    /// Sets a machine's power state and records it (called by the runner
+    /// between steps, off the async workers).
     pub(crate) fn set_power(&self, machine: &MachineId, power: PowerState) {
+        self.set_power_quietly(machine, power);
+        self.persist_machines();
+    }
+
+    /// Sets a machine's power state without recording it.
+    fn set_power_quietly(&self, machine: &MachineId, power: PowerState) {
         if let Some(slot) = lock(&self.inner.machines).get_mut(machine) {
             slot.power = power;
         }
@@ -387,6 +426,23 @@ impl Engine {
             if let Some(power) = power {
                 slot.power = power;
             }
+        }
+        self.persist_machines();
+    }
+
+    /// Every machine with its power state.
+    fn machine_states(&self) -> Vec<(MachineId, PowerState)> {
+        lock(&self.inner.machines)
+            .iter()
+            .map(|(id, slot)| (id.clone(), slot.power))
+            .collect()
+    }
+
+    /// Records the machines' power states; a failure is logged, not fatal:
+    /// the state is re-derived from the tasks' outcome on the next change.
+    fn persist_machines(&self) {
+        if let Err(err) = self.save_machines() {
+            tracing::error!(error = %err, "could not record machine power states");
         }
     }
 
@@ -441,10 +497,18 @@ impl Engine {
             estimated,
             cancellable,
         );
-        parent
-            .set_state(TaskState::Running)
-            .map_err(|_| EngineError::NotCancellable)?;
-        parent.push_message(task_event::task_started(id), false);
+        parent.job = Some(job.clone());
+        if job.not_before_ms().is_some() {
+            // Waits for its start time; the runner moves it to Running.
+            parent
+                .set_state(TaskState::Pending)
+                .map_err(|_| EngineError::NotCancellable)?;
+        } else {
+            parent
+                .set_state(TaskState::Running)
+                .map_err(|_| EngineError::NotCancellable)?;
+            parent.push_message(task_event::task_started(id), false);
+        }
 
         let mut children = Vec::new();
         for n in 1..=subtasks {
@@ -512,6 +576,7 @@ fn new_record(
         monitor: uuid::Uuid::new_v4().simple().to_string(),
         monitor_gone: false,
         payload,
+        job: None,
         hide_payload: false,
         estimated_ms,
         cancellable,

@@ -5,7 +5,7 @@
 use tokio::sync::watch;
 
 use crate::model::task::TaskState;
-use crate::registry::{base, task_event};
+use crate::registry::{RedfishMessage, base, task_event};
 
 use super::job::{MachineId, Outcome, Schedule};
 use super::task::{FinalResponse, TaskRecord};
@@ -26,15 +26,23 @@ pub async fn run(
     schedule: Schedule,
     mut cancel: watch::Receiver<bool>,
 ) {
-    let ending = walk(&engine, id, machine.as_ref(), &schedule, &mut cancel).await;
+    let ending = match wait_for_start(&engine, id, &mut cancel).await {
+        Ok(()) => walk(&engine, id, machine.as_ref(), &schedule, &mut cancel).await,
+        Err(ending) => ending,
+    };
     let settled = match ending {
         Ending::Done => schedule.final_power,
         Ending::Cancelled | Ending::Failed => None,
     };
     // Settle the machine first, so that a client who sees the task
     // finished also sees the machine in its final state and free.
-    if let Some(machine) = &machine {
-        engine.release_machine(machine, settled);
+    if let Some(machine) = machine {
+        let _ = engine
+            .call(move |e| {
+                e.release_machine(&machine, settled);
+                Ok(())
+            })
+            .await;
     }
     let outcome = schedule.outcome;
     let result = match ending {
@@ -46,6 +54,53 @@ pub async fn run(
         tracing::error!(task = id, error = %err, "could not record the end of a task");
     }
     engine.forget_runner(id);
+}
+
+/// Holds a `Pending` task until its start time, then moves it to
+/// `Running`. Any other task passes straight through.
+async fn wait_for_start(
+    engine: &Engine,
+    id: u64,
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<(), Ending> {
+    let Some(snap) = engine.task(id) else {
+        return Err(Ending::Failed);
+    };
+    if snap.record.state != TaskState::Pending {
+        return Ok(());
+    }
+    let not_before = snap
+        .record
+        .job
+        .as_ref()
+        .and_then(super::job::Job::not_before_ms);
+    let wait_ms = not_before.map_or(0, |t| t.saturating_sub(view::now_unix_ms()));
+    let wait = std::time::Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0));
+    tokio::select! {
+        () = tokio::time::sleep(wait) => {}
+        _ = cancel.changed() => return Err(Ending::Cancelled),
+    }
+    let started = engine
+        .call(move |e| {
+            e.update(id, |t| {
+                if t.state != TaskState::Pending {
+                    return Ok(());
+                }
+                t.set_state(TaskState::Running)
+                    .map_err(|_| EngineError::NotCancellable)?;
+                t.push_message(task_event::task_started(id), false);
+                Ok(())
+            })
+        })
+        .await;
+    match started {
+        Ok(snap) if snap.record.state == TaskState::Cancelling => Err(Ending::Cancelled),
+        Ok(_) => Ok(()),
+        Err(err) => {
+            tracing::error!(task = id, error = %err, "could not start a pending task");
+            Err(Ending::Failed)
+        }
+    }
 }
 
 async fn walk(
@@ -60,13 +115,19 @@ async fn walk(
             return Ending::Cancelled;
         }
         if let (Some(machine), Some(power)) = (machine, step.power) {
-            engine.set_power(machine, power);
+            let machine = machine.clone();
+            let _ = engine
+                .call(move |e| {
+                    e.set_power(&machine, power);
+                    Ok(())
+                })
+                .await;
         }
-        if let Some(child) = step.child {
-            if let Err(err) = engine.call(move |e| start_child(e, id, child)).await {
-                tracing::error!(task = id, error = %err, "could not start a subtask");
-                return Ending::Failed;
-            }
+        if let Some(child) = step.child
+            && let Err(err) = engine.call(move |e| start_child(e, id, child)).await
+        {
+            tracing::error!(task = id, error = %err, "could not start a subtask");
+            return Ending::Failed;
         }
 
         tokio::select! {
@@ -207,7 +268,9 @@ fn open_children(engine: &Engine, id: u64) -> Vec<u64> {
         .collect()
 }
 
-fn cancelled(t: &mut TaskRecord) -> Result<(), EngineError> {
+/// Ends a task `Cancelled` (through `Cancelling` if it was not there yet);
+/// its monitor goes away.
+pub(super) fn cancelled(t: &mut TaskRecord) -> Result<(), EngineError> {
     if t.state != TaskState::Cancelling {
         t.set_state(TaskState::Cancelling)
             .map_err(|_| EngineError::NotCancellable)?;
@@ -232,13 +295,6 @@ fn success() -> FinalResponse {
 
 /// The synchronous answer of a failed operation: 500 with an error body.
 fn failure() -> FinalResponse {
-    let msg = base::operation_failed();
-    let body = serde_json::json!({
-        "error": {
-            "code": msg.message_id,
-            "message": msg.message,
-            "@Message.ExtendedInfo": [msg.to_json()],
-        }
-    });
+    let body = RedfishMessage::error_body(&[base::operation_failed()]);
     FinalResponse { status: 500, body }
 }

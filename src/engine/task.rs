@@ -62,6 +62,9 @@ pub struct TaskRecord {
     pub monitor_gone: bool,
     /// The originating request, if any.
     pub payload: Option<TaskPayload>,
+    /// The work itself, so a restart can resume or end it.
+    #[serde(default)]
+    pub job: Option<super::job::Job>,
     /// Whether the payload is hidden from readers.
     pub hide_payload: bool,
     /// Expected run time in milliseconds.

@@ -127,6 +127,13 @@ pub fn iso_duration(ms: u64) -> String {
     }
 }
 
+/// Unix milliseconds now.
+#[must_use]
+pub fn now_unix_ms() -> i64 {
+    let millis = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+    i64::try_from(millis).unwrap_or(i64::MAX)
+}
+
 /// Stamps the end of a task's work.
 pub fn mark_ended(record: &mut TaskRecord) {
     record.end_time = Some(now_rfc3339());

@@ -111,22 +111,7 @@ impl ApiError {
     /// The DSP0266 error body.
     #[must_use]
     pub fn body(&self) -> serde_json::Value {
-        let general;
-        let head = match self.messages.as_slice() {
-            [one] => one,
-            _ => {
-                general = base::general_error();
-                &general
-            }
-        };
-        let info: Vec<_> = self.messages.iter().map(RedfishMessage::to_json).collect();
-        serde_json::json!({
-            "error": {
-                "code": head.message_id,
-                "message": head.message,
-                "@Message.ExtendedInfo": info,
-            }
-        })
+        RedfishMessage::error_body(&self.messages)
     }
 }
 

@@ -63,6 +63,30 @@ impl RedfishMessage {
         self
     }
 
+    /// The DSP0266 error body for `messages` (at least one): `error.code`
+    /// and `error.message` come from the only message, or from
+    /// `GeneralError` when there are several; every message is listed in
+    /// `@Message.ExtendedInfo`.
+    #[must_use]
+    pub fn error_body(messages: &[RedfishMessage]) -> Value {
+        let general;
+        let head = match messages {
+            [one] => one,
+            _ => {
+                general = super::base::general_error();
+                &general
+            }
+        };
+        let info: Vec<Value> = messages.iter().map(RedfishMessage::to_json).collect();
+        json!({
+            "error": {
+                "code": head.message_id,
+                "message": head.message,
+                "@Message.ExtendedInfo": info,
+            }
+        })
+    }
+
     /// The DMTF `Message` object. `RelatedProperties` appears only when
     /// non-empty; `MessageArgs` always (possibly as `[]`).
     pub fn to_json(&self) -> Value {

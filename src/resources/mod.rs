@@ -5,6 +5,7 @@
 pub mod action;
 pub mod documents;
 pub mod manager;
+pub mod patch;
 pub mod reset;
 pub mod service_root;
 pub mod session;

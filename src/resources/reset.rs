@@ -138,10 +138,10 @@ fn refusal(err: EngineError, reset: ResetType, retry_after: u64) -> ApiError {
                 vec![msg.with_related_property("#/ResetType")],
             )
         }
-        other => {
+        other => super::task_service::refused_work(&other, retry_after).unwrap_or_else(|| {
             tracing::error!(error = %other, "reset could not start");
             ApiError::internal()
-        }
+        }),
     }
 }
 

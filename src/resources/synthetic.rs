@@ -9,6 +9,7 @@
 //! | `Steps`           | integer | 10          | 1 to 1000                     |
 //! | `Cancellable`     | boolean | true        |                               |
 //! | `SubTasks`        | integer | 0           | 0 to 16                       |
+//! | `StartAfterSeconds` | number | 0          | 0 to 86400; waits `Pending`   |
 
 use std::time::Duration;
 
@@ -54,6 +55,7 @@ pub fn parse(body: &[u8]) -> Result<SyntheticJob, ApiError> {
     let steps = number(&map, "Steps", 1.0, 1000.0, &mut problems).unwrap_or(10.0);
     let subtasks = number(&map, "SubTasks", 0.0, 16.0, &mut problems).unwrap_or(0.0);
     let cancellable = boolean(&map, "Cancellable", &mut problems).unwrap_or(true);
+    let start_after = number(&map, "StartAfterSeconds", 0.0, 86_400.0, &mut problems);
 
     if !problems.is_empty() {
         return Err(ApiError::bad_request(problems));
@@ -65,11 +67,14 @@ pub fn parse(body: &[u8]) -> Result<SyntheticJob, ApiError> {
         steps: steps as u32,
         cancellable,
         subtasks: subtasks as u32,
+        start_after: Duration::from_secs_f64(start_after.unwrap_or(0.0)),
+        not_before_ms: None,
     })
 }
 
 const KNOWN: &[&str] = &[
     "DurationSeconds",
+    "StartAfterSeconds",
     "Outcome",
     "Steps",
     "Cancellable",
@@ -84,7 +89,7 @@ fn number(
     problems: &mut Vec<RedfishMessage>,
 ) -> Option<f64> {
     let value = map.get(name)?;
-    let integral = name != "DurationSeconds";
+    let integral = !name.ends_with("Seconds");
     let parsed = value.as_f64().filter(|n| !integral || n.fract() == 0.0);
     let Some(n) = parsed else {
         problems.push(type_error(value, name));

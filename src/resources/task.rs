@@ -67,10 +67,11 @@ impl TaskCollectionHandler for Service {
         let job = crate::engine::job::Job::Synthetic(job);
         match self.engine.call(move |e| e.start(job, Some(payload))).await {
             Ok(snapshot) => Ok(task_monitor::accepted(&snapshot, self.retry_after)),
-            Err(err) => {
-                tracing::error!(error = %err, "synthetic task could not start");
-                Err(ApiError::internal())
-            }
+            Err(err) => Err(super::task_service::refused_work(&err, self.retry_after)
+                .unwrap_or_else(|| {
+                    tracing::error!(error = %err, "synthetic task could not start");
+                    ApiError::internal()
+                })),
         }
     }
 }

@@ -2,7 +2,9 @@
 //! nothing about how it keeps records: every change it makes is handed to
 //! the store before any client is told about it.
 
+pub mod data_dir;
 pub mod memory;
+pub mod sqlite;
 
 use std::fmt;
 

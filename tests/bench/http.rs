@@ -6,8 +6,9 @@
 //! it and `TASKFISH_BENCH_SECONDS` sets each load run's length (default 10).
 //! Under `cargo test` the binary only says how to run it.
 //!
-//! 1. Start `taskfish serve --test-tasks --time-scale 1` several times and
-//!    take the median time from spawn to the ready line.
+//! 1. Start `taskfish serve --test-tasks --time-scale 1 --data-dir DIR`
+//!    (the durable store, in an empty directory under target/bench-http)
+//!    several times and take the median time from spawn to the ready line.
 //! 2. Start it once more, let it settle and read its idle RSS.
 //! 3. Create a 600 s test task and GET its Task body: the measured request.
 //! 4. Start a bare axum server answering a body of the same size.
@@ -66,8 +67,19 @@ fn run() -> BenchResult<()> {
         log.display()
     );
 
-    let ready_ms = median_ready_ms(&bin, &log)?;
-    let server = Server::start(&bin, SERVE_ARGS, &log)?;
+    // The default, durable store, in a directory of the bench's own that
+    // starts empty.
+    let data = log_dir.join("data");
+    let _ = std::fs::remove_dir_all(&data);
+    let data = data.to_string_lossy().into_owned();
+    let args: Vec<&str> = SERVE_ARGS
+        .iter()
+        .copied()
+        .chain(["--data-dir", &data])
+        .collect();
+
+    let ready_ms = median_ready_ms(&bin, &args, &log)?;
+    let server = Server::start(&bin, &args, &log)?;
     thread::sleep(SETTLE);
     let idle_rss = server.rss_kib()?;
 
@@ -118,10 +130,14 @@ fn bench_seconds() -> BenchResult<u32> {
 }
 
 /// Median of `STARTS` spawn-to-ready times, in ms.
-fn median_ready_ms(bin: &std::path::Path, log: &std::path::Path) -> BenchResult<f64> {
+fn median_ready_ms(
+    bin: &std::path::Path,
+    args: &[&str],
+    log: &std::path::Path,
+) -> BenchResult<f64> {
     let mut times = Vec::with_capacity(STARTS);
     for _ in 0..STARTS {
-        let mut server = Server::start(bin, SERVE_ARGS, log)?;
+        let mut server = Server::start(bin, args, log)?;
         times.push(server.ready.as_secs_f64() * 1000.0);
         // Stopping right after the ready line also probes that SIGTERM is
         // handled from then on; a failure is reported, not fatal.

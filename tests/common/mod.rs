@@ -50,6 +50,7 @@ pub fn config(time_scale: f64, test_tasks: bool) -> Config {
         time_scale,
         test_tasks,
         uuid: Some("8e2d9c1a-5b7f-4c3e-9a1d-2f6b8c0e4d71".to_owned()),
+        ephemeral: true,
         ..Config::default()
     }
 }

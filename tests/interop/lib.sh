@@ -23,7 +23,9 @@ start_server() {
   mkdir -p "$logdir"
   SERVER_LOGDIR=$logdir
   : >"$logdir/stdout.log"
-  "$bin" serve --listen 127.0.0.1:0 "$@" \
+  # A fresh durable store for every run, inside the log directory.
+  rm -rf "$logdir/data"
+  "$bin" serve --listen 127.0.0.1:0 --data-dir "$logdir/data" "$@" \
     >"$logdir/stdout.log" 2>"$logdir/stderr.log" </dev/null &
   SERVER_PID=$!
 
