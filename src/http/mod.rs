@@ -41,5 +41,20 @@ impl Request {
     }
 }
 
+/// Parses a request body that must be one JSON object.
+///
+/// # Errors
+/// 400 `MalformedJSON` for unparsable JSON, 400 `UnrecognizedRequestBody`
+/// for JSON that is not an object.
+pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad_request(vec![
+            crate::registry::base::unrecognized_request_body(),
+        ])),
+        Err(_) => Err(ApiError::malformed_json()),
+    }
+}
+
 /// What a handler answers: a finished response or a Redfish error.
 pub type Reply = Result<axum::response::Response, ApiError>;

@@ -32,15 +32,7 @@ pub fn parse(
     let params = if body.iter().all(u8::is_ascii_whitespace) {
         Map::new()
     } else {
-        match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => {
-                return Err(ApiError::bad_request(vec![
-                    base::unrecognized_request_body(),
-                ]));
-            }
-            Err(_) => return Err(ApiError::malformed_json()),
-        }
+        crate::http::json_object(body)?
     };
 
     let mut problems = Vec::new();

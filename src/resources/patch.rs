@@ -54,15 +54,7 @@ impl PatchSpec {
     /// message per property that is unknown, not writable, mistyped, not in
     /// its list or out of range.
     pub fn check(&self, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-        let map = match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => {
-                return Err(ApiError::bad_request(vec![
-                    base::unrecognized_request_body(),
-                ]));
-            }
-            Err(_) => return Err(ApiError::malformed_json()),
-        };
+        let map = crate::http::json_object(body)?;
         if map.is_empty() {
             return Err(ApiError::bad_request(vec![base::empty_json()]));
         }

@@ -30,15 +30,7 @@ const OUTCOMES: &[(&str, Outcome)] = &[
 /// # Errors
 /// 400 MalformedJSON, or 400 with one Base message per bad property.
 pub fn parse(body: &[u8]) -> Result<SyntheticJob, ApiError> {
-    let map = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => {
-            return Err(ApiError::bad_request(vec![
-                base::unrecognized_request_body(),
-            ]));
-        }
-        Err(_) => return Err(ApiError::malformed_json()),
-    };
+    let map = crate::http::json_object(body)?;
     let mut problems = Vec::new();
     for name in map
         .keys()
