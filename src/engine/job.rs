@@ -167,8 +167,15 @@ pub fn plan_reset(
 /// steps spread evenly over its subtasks.
 #[must_use]
 pub fn plan_synthetic(job: &SyntheticJob, scale: f64) -> Schedule {
-    let steps = job.steps.max(1).max(job.subtasks);
-    let each = job.duration.mul_f64(scale) / steps;
+    // Work that takes no time has no progress to report: it ends at once
+    // (one step per subtask remains, to run each subtask through its
+    // states).
+    let steps = if job.duration.is_zero() {
+        job.subtasks
+    } else {
+        job.steps.max(1).max(job.subtasks)
+    };
+    let each = job.duration.mul_f64(scale) / steps.max(1);
     let steps = (1..=steps)
         .map(|i| WorkStep {
             duration: each,
@@ -212,6 +219,22 @@ mod tests {
         assert_eq!(pcts, vec![25, 50, 75, 99]);
         let children: Vec<_> = s.steps.iter().map(|s| s.child).collect();
         assert_eq!(children, vec![Some(0), Some(0), Some(1), Some(1)]);
+    }
+
+    #[test]
+    fn zero_duration_has_no_progress_steps() {
+        let job = SyntheticJob {
+            duration: Duration::ZERO,
+            outcome: Outcome::Completed,
+            steps: 10,
+            cancellable: true,
+            subtasks: 0,
+            start_after: Duration::ZERO,
+            not_before_ms: None,
+        };
+        assert!(plan_synthetic(&job, 1.0).steps.is_empty());
+        let with_children = SyntheticJob { subtasks: 3, ..job };
+        assert_eq!(plan_synthetic(&with_children, 1.0).steps.len(), 3);
     }
 
     #[test]
