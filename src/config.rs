@@ -11,6 +11,9 @@ use serde::Deserialize;
 
 use crate::model::task_service::OverWritePolicy;
 
+/// Largest `time-scale`: a simulated second may last at most this long.
+pub const MAX_TIME_SCALE: f64 = 1000.0;
+
 /// Everything `taskfish serve` needs to start.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
@@ -111,10 +114,10 @@ impl Config {
     /// Fails on a non-positive or non-finite time scale, a zero body limit,
     /// a zero task limit or a malformed UUID.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
-            return Err(ConfigError::Invalid(
-                "time-scale must be a number > 0".into(),
-            ));
+        if !(self.time_scale > 0.0 && self.time_scale <= MAX_TIME_SCALE) {
+            return Err(ConfigError::Invalid(format!(
+                "time-scale must be a number > 0 and <= {MAX_TIME_SCALE}"
+            )));
         }
         if self.task_auto_delete_minutes == 0 {
             return Err(ConfigError::Invalid(

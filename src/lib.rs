@@ -75,6 +75,9 @@ pub fn serve(config: Config) -> Result<(), ServeError> {
     })
 }
 
+/// How long shutdown waits for open requests to finish.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A bound, ready-to-run server (used by `serve` and by tests).
 pub struct Server {
     listener: tokio::net::TcpListener,
@@ -129,7 +132,10 @@ impl Server {
         self.addr
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves until `shutdown` resolves, then lets in-flight requests
+    /// finish for at most [`SHUTDOWN_GRACE`]: a client that stalls
+    /// mid-request cannot keep the process (and its data directory lock)
+    /// alive.
     ///
     /// # Errors
     /// Fails when the listener fails.
@@ -137,10 +143,25 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(ServeError::Serve)
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signal = {
+            let stopping = Arc::clone(&stopping);
+            async move {
+                shutdown.await;
+                stopping.notify_one();
+            }
+        };
+        let serving = axum::serve(self.listener, self.router).with_graceful_shutdown(signal);
+        tokio::select! {
+            result = serving => result.map_err(ServeError::Serve),
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => {
+                tracing::warn!("connections still open after the grace period; stopping anyway");
+                Ok(())
+            }
+        }
     }
 }
 

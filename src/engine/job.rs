@@ -104,7 +104,9 @@ impl Schedule {
     /// Scaled total duration.
     #[must_use]
     pub fn total(&self) -> Duration {
-        self.steps.iter().map(|s| s.duration).sum()
+        self.steps
+            .iter()
+            .fold(Duration::ZERO, |sum, s| sum.saturating_add(s.duration))
     }
 }
 
@@ -175,7 +177,9 @@ pub fn plan_synthetic(job: &SyntheticJob, scale: f64) -> Schedule {
     } else {
         job.steps.max(1).max(job.subtasks)
     };
-    let each = job.duration.mul_f64(scale) / steps.max(1);
+    let total =
+        Duration::try_from_secs_f64(job.duration.as_secs_f64() * scale).unwrap_or(Duration::MAX);
+    let each = total / steps.max(1);
     let steps = (1..=steps)
         .map(|i| WorkStep {
             duration: each,

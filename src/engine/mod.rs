@@ -37,6 +37,12 @@ use job::{Job, MachineId, Schedule};
 use machine::PowerState;
 use task::{TaskPayload, TaskRecord};
 
+/// How many monitors of deleted tasks keep answering `410 Gone`.
+// TODO-hardening: the memory of removed monitors is not persisted, so after
+// a restart a deleted task's monitor answers 404 rather than 410; both say
+// the result is no longer available.
+const GONE_MONITORS: usize = 100_000;
+
 /// Number of lock shards for task changes.
 const SHARDS: usize = 64;
 
@@ -147,6 +153,10 @@ struct Inner {
     /// Top-level task ids, in creation order.
     top_level: RwLock<Vec<u64>>,
     monitors: RwLock<HashMap<String, u64>>,
+    /// Monitors of deleted tasks, oldest first: they stay in `monitors`
+    /// (pointing at no task, so they answer `410 Gone`) until
+    /// [`GONE_MONITORS`] newer ones push them out.
+    gone_monitors: Mutex<std::collections::VecDeque<String>>,
     machines: Mutex<BTreeMap<MachineId, MachineSlot>>,
     cancels: Mutex<HashMap<u64, watch::Sender<bool>>>,
     /// The live TaskService settings and the task limit.
@@ -196,6 +206,7 @@ impl Engine {
                 tasks: RwLock::new(HashMap::new()),
                 top_level: RwLock::new(Vec::new()),
                 monitors: RwLock::new(HashMap::new()),
+                gone_monitors: Mutex::new(std::collections::VecDeque::new()),
                 machines: Mutex::new(machines),
                 cancels: Mutex::new(HashMap::new()),
                 settings,
@@ -346,7 +357,7 @@ impl Engine {
         self.inner.store.remove(&ids)?;
         for child in ids {
             if let Some(gone) = write(&self.inner.tasks).remove(&child) {
-                write(&self.inner.monitors).remove(&gone.record.monitor);
+                self.remember_gone_monitor(gone.record.monitor.clone());
             }
         }
         write(&self.inner.top_level).retain(|t| *t != id);
@@ -400,6 +411,18 @@ impl Engine {
             })
     }
 
+    /// Keeps a deleted task's monitor answering `410 Gone`, forgetting the
+    /// oldest such monitor beyond [`GONE_MONITORS`] (it then answers 404).
+    fn remember_gone_monitor(&self, token: String) {
+        let mut gone = lock(&self.inner.gone_monitors);
+        gone.push_back(token);
+        while gone.len() > GONE_MONITORS {
+            if let Some(old) = gone.pop_front() {
+                write(&self.inner.monitors).remove(&old);
+            }
+        }
+    }
+
     fn shard(&self, id: u64) -> std::sync::MutexGuard<'_, ()> {
         // The modulo keeps the index below SHARDS, so it fits a usize.
         lock(&self.inner.shards[(id % SHARDS as u64) as usize])
@@ -419,13 +442,12 @@ impl Engine {
         }
     }
 
-    /// Frees a machine after its task ends, settling its power state.
+    /// Frees a machine after its task ends, in `power`, or, when `None`,
+    /// settled where a transition it was caught in was going.
     pub(crate) fn release_machine(&self, machine: &MachineId, power: Option<PowerState>) {
         if let Some(slot) = lock(&self.inner.machines).get_mut(machine) {
             slot.busy = None;
-            if let Some(power) = power {
-                slot.power = power;
-            }
+            slot.power = power.unwrap_or_else(|| recovery::settle(slot.power));
         }
         self.persist_machines();
     }
@@ -489,14 +511,7 @@ impl Engine {
         let id = self.inner.store.allocate_id()?;
         let now = view::now_rfc3339();
         let estimated = Some(u64::try_from(schedule.total().as_millis()).unwrap_or(u64::MAX));
-        let mut parent = new_record(
-            id,
-            view::job_name(job),
-            &now,
-            payload,
-            estimated,
-            cancellable,
-        );
+        let mut parent = new_record(id, view::job_name(job), payload, estimated, cancellable);
         parent.job = Some(job.clone());
         if job.not_before_ms().is_some() {
             // Waits for its start time; the runner moves it to Running.
@@ -507,6 +522,7 @@ impl Engine {
             parent
                 .set_state(TaskState::Running)
                 .map_err(|_| EngineError::NotCancellable)?;
+            parent.start_time.clone_from(&now);
             parent.push_message(task_event::task_started(id), false);
         }
 
@@ -514,7 +530,7 @@ impl Engine {
         for n in 1..=subtasks {
             let child_id = self.inner.store.allocate_id()?;
             let name = format!("{} step {n}", parent.name);
-            let mut child = new_record(child_id, name, &now, None, None, cancellable);
+            let mut child = new_record(child_id, name, None, None, cancellable);
             child.parent = Some(id);
             child
                 .set_state(TaskState::Pending)
@@ -556,7 +572,6 @@ impl Engine {
 fn new_record(
     id: u64,
     name: String,
-    now: &str,
     payload: Option<TaskPayload>,
     estimated_ms: Option<u64>,
     cancellable: bool,
@@ -567,7 +582,8 @@ fn new_record(
         children: Vec::new(),
         name,
         state: TaskState::New,
-        start_time: now.to_owned(),
+        // Set when the work starts; a task created waiting has none yet.
+        start_time: String::new(),
         end_time: None,
         ended_at: None,
         monitor_read_at: None,

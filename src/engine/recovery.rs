@@ -145,8 +145,8 @@ fn machine_key(id: &super::job::MachineId) -> String {
     }
 }
 
-/// Where a power transition cut off by a restart ends up.
-fn settle(power: PowerState) -> PowerState {
+/// Where a power transition cut off (by a restart or a failure) ends up.
+pub(crate) fn settle(power: PowerState) -> PowerState {
     match power {
         PowerState::PoweringOn => PowerState::On,
         PowerState::PoweringOff => PowerState::Off,
@@ -163,6 +163,8 @@ fn aborted_by_restart(t: &mut TaskRecord) -> Result<(), EngineError> {
     t.outcome = Some(FinalResponse {
         status: 503,
         body: RedfishMessage::error_body(std::slice::from_ref(&why)),
+        // The service is back: the operation may be retried now.
+        retry_after: Some(1),
     });
     t.push_message(why, false);
     Ok(())

@@ -166,7 +166,12 @@ impl Engine {
         }
         finished.sort_unstable();
         for (_, id) in finished.into_iter().take(count) {
-            self.remove_finished(id, Removal::Overwrite)?;
+            match self.remove_finished(id, Removal::Overwrite) {
+                // Someone else (DELETE, DeleteAllCompletedTasks) removed it
+                // meanwhile: the room is made all the same.
+                Ok(()) | Err(EngineError::NotFound) => {}
+                Err(err) => return Err(err),
+            }
         }
         Ok(())
     }

@@ -30,6 +30,7 @@ pub async fn run(
         Ok(()) => walk(&engine, id, machine.as_ref(), &schedule, &mut cancel).await,
         Err(ending) => ending,
     };
+    // `None` settles a machine caught mid-transition where it was going.
     let settled = match ending {
         Ending::Done => schedule.final_power,
         Ending::Cancelled | Ending::Failed => None,
@@ -44,16 +45,40 @@ pub async fn run(
             })
             .await;
     }
-    let outcome = schedule.outcome;
-    let result = match ending {
-        Ending::Done => engine.call(move |e| finish(e, id, outcome)).await,
-        Ending::Cancelled => engine.call(move |e| finish_cancelled(e, id)).await,
-        Ending::Failed => Ok(()),
+    let outcome = match ending {
+        Ending::Done => Some(schedule.outcome),
+        // Work that could not go on (its progress could not be recorded)
+        // ends as a failure rather than staying Running for ever.
+        Ending::Failed => Some(Outcome::Exception),
+        Ending::Cancelled => None,
     };
-    if let Err(err) = result {
-        tracing::error!(task = id, error = %err, "could not record the end of a task");
-    }
+    record_end(&engine, id, outcome).await;
     engine.forget_runner(id);
+}
+
+/// Records how a task ended. A store failure (a full disk, say) is retried
+/// with a growing pause until it succeeds, so the task does not stay
+/// `Running` once the store recovers; any other error is logged once.
+async fn record_end(engine: &Engine, id: u64, outcome: Option<Outcome>) {
+    let mut pause = std::time::Duration::from_millis(100);
+    loop {
+        let result = match outcome {
+            Some(outcome) => engine.call(move |e| finish(e, id, outcome)).await,
+            None => engine.call(move |e| finish_cancelled(e, id)).await,
+        };
+        match result {
+            Ok(()) => return,
+            Err(EngineError::Store(err)) => {
+                tracing::error!(task = id, error = %err, "could not record the end of a task; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(30));
+            }
+            Err(err) => {
+                tracing::error!(task = id, error = %err, "could not record the end of a task");
+                return;
+            }
+        }
+    }
 }
 
 /// Holds a `Pending` task until its start time, then moves it to
@@ -88,6 +113,7 @@ async fn wait_for_start(
                 }
                 t.set_state(TaskState::Running)
                     .map_err(|_| EngineError::NotCancellable)?;
+                t.start_time = view::now_rfc3339();
                 t.push_message(task_event::task_started(id), false);
                 Ok(())
             })
@@ -137,6 +163,12 @@ async fn walk(
 
         let last_of_child = step.child.is_some()
             && schedule.steps.get(index + 1).map(|next| next.child) != Some(step.child);
+        // Work that fails, fails during its last step: that step's progress
+        // is never reached, so the task keeps its last real percentage.
+        let failing = schedule.outcome == Outcome::Exception && index + 1 == schedule.steps.len();
+        if failing {
+            break;
+        }
         let percent = step.percent_after;
         let done_child = last_of_child.then_some(step.child).flatten();
         if let Err(err) = engine
@@ -174,7 +206,7 @@ fn progress(
             c.percent = 100;
             view::mark_ended(c);
             c.push_message(task_event::task_completed_ok(child), false);
-            c.outcome = Some(success());
+            c.outcome = Some(success(None));
             Ok(())
         })?;
     }
@@ -192,6 +224,7 @@ fn start_child(engine: &Engine, id: u64, index: usize) -> Result<(), EngineError
         if c.state == TaskState::Pending {
             c.set_state(TaskState::Running)
                 .map_err(|_| EngineError::NotCancellable)?;
+            c.start_time = view::now_rfc3339();
             c.push_message(task_event::task_started(child), false);
         }
         Ok(())
@@ -213,7 +246,13 @@ fn finish(engine: &Engine, id: u64, outcome: Outcome) -> Result<(), EngineError>
     for child in open_children(engine, id) {
         engine.update(child, |c| end(c, outcome))?;
     }
-    engine.update(id, |t| end(t, outcome))?;
+    engine.update(id, |t| {
+        if t.is_terminal() {
+            Ok(())
+        } else {
+            end(t, outcome)
+        }
+    })?;
     Ok(())
 }
 
@@ -223,13 +262,17 @@ fn end(t: &mut TaskRecord, outcome: Outcome) -> Result<(), EngineError> {
         Outcome::Completed => (
             TaskState::Completed,
             task_event::task_completed_ok(&id),
-            success(),
+            success(None),
         ),
-        Outcome::Warning => (
-            TaskState::Completed,
-            task_event::task_completed_warning(&id),
-            success(),
-        ),
+        Outcome::Warning => {
+            // The synchronous answer carries the warning as well.
+            let warning = task_event::task_completed_warning(&id);
+            (
+                TaskState::Completed,
+                warning.clone(),
+                success(Some(warning)),
+            )
+        }
         Outcome::Exception => (
             TaskState::Exception,
             task_event::task_aborted(&id),
@@ -285,16 +328,25 @@ pub(super) fn cancelled(t: &mut TaskRecord) -> Result<(), EngineError> {
 
 /// The synchronous answer of a successful operation without a body of its
 /// own: 200 with a Success message.
-fn success() -> FinalResponse {
-    let info = vec![base::success().to_json()];
+fn success(warning: Option<RedfishMessage>) -> FinalResponse {
+    let info: Vec<_> = [base::success()]
+        .iter()
+        .chain(warning.as_ref())
+        .map(RedfishMessage::to_json)
+        .collect();
     FinalResponse {
         status: 200,
         body: serde_json::json!({ "@Message.ExtendedInfo": info }),
+        retry_after: None,
     }
 }
 
 /// The synchronous answer of a failed operation: 500 with an error body.
 fn failure() -> FinalResponse {
     let body = RedfishMessage::error_body(&[base::operation_failed()]);
-    FinalResponse { status: 500, body }
+    FinalResponse {
+        status: 500,
+        body,
+        retry_after: None,
+    }
 }

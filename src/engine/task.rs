@@ -29,6 +29,9 @@ pub struct FinalResponse {
     pub status: u16,
     /// JSON body.
     pub body: serde_json::Value,
+    /// `Retry-After` seconds, for an answer that invites a retry.
+    #[serde(default)]
+    pub retry_after: Option<u64>,
 }
 
 /// One task. Its serde form is what a durable store keeps.
@@ -44,7 +47,8 @@ pub struct TaskRecord {
     pub name: String,
     /// Lifecycle state; change it only through [`TaskRecord::set_state`].
     pub state: TaskState,
-    /// When the task was created (RFC 3339).
+    /// When the work started (RFC 3339); empty while it waits (`New`,
+    /// `Pending`), so clients never time work that has not begun.
     pub start_time: String,
     /// When it reached a terminal state (RFC 3339).
     pub end_time: Option<String>,
@@ -90,10 +94,11 @@ impl TaskRecord {
         state::is_terminal(self.state)
     }
 
-    /// True while a client may cancel it.
+    /// True while a client may cancel it. A subtask is never cancelled on
+    /// its own: it belongs to its parent's work and is cancelled with it.
     #[must_use]
     pub fn can_cancel(&self) -> bool {
-        self.cancellable && state::is_cancellable(self.state)
+        self.cancellable && self.parent.is_none() && state::is_cancellable(self.state)
     }
 
     /// `TaskStatus`: the worst message severity, known only once terminal.

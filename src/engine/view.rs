@@ -62,7 +62,7 @@ pub fn render(record: &TaskRecord) -> Task {
         id: Some(record.id.to_string()),
         name: Some(record.name.clone()),
         task_state: Some(record.state),
-        start_time: Some(record.start_time.clone()),
+        start_time: (!record.start_time.is_empty()).then(|| record.start_time.clone()),
         end_time: record.end_time.clone(),
         task_status: record.status().map(health),
         messages: Some(record.messages.iter().map(message).collect()),

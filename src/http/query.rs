@@ -30,6 +30,15 @@ pub fn parse(query: Option<&str>, is_collection: bool) -> Result<Paging, ApiErro
 
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        // `%24` is a percent-encoded `$`.
+        let decoded;
+        let name = match name.strip_prefix("%24") {
+            Some(rest) => {
+                decoded = format!("${rest}");
+                decoded.as_str()
+            }
+            None => name,
+        };
         match name {
             "$top" | "$skip" if !is_collection => {
                 return Err(ApiError::bad_request(vec![
@@ -38,7 +47,7 @@ pub fn parse(query: Option<&str>, is_collection: bool) -> Result<Paging, ApiErro
             }
             "$top" => paging.top = Some(count(name, value)?),
             "$skip" => paging.skip = count(name, value)?,
-            _ if name.starts_with('$') || name.starts_with("%24") => {
+            _ if name.starts_with('$') => {
                 return Err(ApiError::new(
                     StatusCode::NOT_IMPLEMENTED,
                     vec![base::query_parameter_unsupported(name)],
@@ -59,7 +68,7 @@ fn count(name: &str, value: &str) -> Result<usize, ApiError> {
         ApiError::bad_request(vec![base::query_parameter_out_of_range(
             value,
             name,
-            "0 to 2^32",
+            format!("0 to {}", usize::MAX),
         )])
     })
 }

@@ -60,8 +60,10 @@ async fn handle(State(service): State<Arc<Service>>, request: axum::extract::Req
         let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let path = uri.path();
         match status {
-            500.. => tracing::error!(id = request_id, %method, path, status, latency_us, "request failed"),
-            400..500 => tracing::warn!(id = request_id, %method, path, status, latency_us, "request refused"),
+            500..=502 | 504.. => tracing::error!(id = request_id, %method, path, status, latency_us, "request failed"),
+            // 503 is a refusal the client is told to retry (service
+            // disabled, task limit), not a failure of the service.
+            400..500 | 503 => tracing::warn!(id = request_id, %method, path, status, latency_us, "request refused"),
             _ => tracing::debug!(status, latency_us, "request done"),
         }
         response
@@ -87,10 +89,7 @@ async fn answer(service: &Service, request: axum::extract::Request) -> Result<Re
     }
     let body = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| payload_too_large())?;
-    if !body.is_empty() && matches!(method, Method::Post | Method::Patch | Method::Put) {
-        check_json_media_type(&parts.headers)?;
-    }
+        .map_err(body_error)?;
 
     let req = Request {
         method,
@@ -100,8 +99,13 @@ async fn answer(service: &Service, request: axum::extract::Request) -> Result<Re
         query,
         path,
     };
+    // Monitors and fixed documents answer every write with 405 whatever
+    // the body; the media type matters only to the resources below.
     if let Some(reply) = service.answer_fixed(&req).await {
         return reply;
+    }
+    if !req.body.is_empty() && matches!(method, Method::Post | Method::Patch | Method::Put) {
+        check_json_media_type(&req.headers)?;
     }
 
     let path = req.path.clone();
@@ -135,7 +139,15 @@ fn finish(response: &mut Response, if_none_match: Option<&HeaderValue>, is_head:
         *response.body_mut() = Body::empty();
         response.headers_mut().remove(header::CONTENT_TYPE);
     } else if is_head {
+        // HEAD answers the headers GET would, Content-Length included:
+        // say the length, then drop the body.
+        let length = axum::body::HttpBody::size_hint(response.body()).exact();
         *response.body_mut() = Body::empty();
+        if let Some(length) = length {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
     }
 }
 
@@ -198,6 +210,20 @@ fn declared_length(headers: &HeaderMap) -> Option<usize> {
         .ok()?
         .parse()
         .ok()
+}
+
+/// A body over the limit is 413; one that could not be read whole
+/// (truncated, badly chunked) is the client's malformed request, 400.
+fn body_error(err: axum::Error) -> ApiError {
+    let inner = err.into_inner();
+    if inner
+        .downcast_ref::<http_body_util::LengthLimitError>()
+        .is_some()
+    {
+        payload_too_large()
+    } else {
+        ApiError::bad_request(vec![base::unrecognized_request_body()])
+    }
 }
 
 fn payload_too_large() -> ApiError {

@@ -108,8 +108,15 @@ impl Service {
     /// resource, not for a test extension.
     #[must_use]
     pub fn route_allow(&self, matched: &Matched<'_>) -> &'static [Method] {
+        const READ_ONLY: &[Method] = &[Method::Get, Method::Head];
         match matched.target {
             Target::Action(_) | Target::UnknownAction => routes::ACTION_METHODS,
+            // A subtask is removed with its parent, never on its own.
+            Target::Resource
+                if matched.route.resource == routes::Resource::Task && matched.params.len() > 1 =>
+            {
+                READ_ONLY
+            }
             Target::Resource => matched.route.methods,
         }
     }

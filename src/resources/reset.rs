@@ -16,12 +16,17 @@ use crate::routes::{Action, ROUTES};
 use super::action::{self, Accept};
 use super::{Service, task_monitor};
 
-/// Request headers never recorded in a task payload.
-const SECRET_HEADERS: &[&str] = &[
-    "authorization",
-    "cookie",
-    "x-auth-token",
-    "proxy-authorization",
+/// The only request headers recorded in a task payload. An allowlist, not
+/// a blocklist: credentials travel in many headers (`Authorization`,
+/// `Cookie`, `X-Auth-Token`, vendor ones), and none of these carries one.
+const PAYLOAD_HEADERS: &[&str] = &[
+    "accept",
+    "content-type",
+    "content-length",
+    "odata-version",
+    "if-match",
+    "if-none-match",
+    "user-agent",
 ];
 
 /// Runs a reset action on `machine`, offering the reset types `offered`.
@@ -112,7 +117,7 @@ pub fn payload(req: &Request) -> TaskPayload {
     let http_headers = req
         .headers
         .iter()
-        .filter(|(name, _)| !SECRET_HEADERS.contains(&name.as_str()))
+        .filter(|(name, _)| PAYLOAD_HEADERS.contains(&name.as_str()))
         .filter_map(|(name, value)| value.to_str().ok().map(|v| format!("{name}: {v}")))
         .collect();
     TaskPayload {
@@ -156,6 +161,7 @@ mod tests {
         headers.insert("authorization", HeaderValue::from_static("Basic eDp5"));
         headers.insert("x-auth-token", HeaderValue::from_static("secret"));
         headers.insert("cookie", HeaderValue::from_static("a=b"));
+        headers.insert("x-password", HeaderValue::from_static("hunter2"));
         headers.insert("content-type", HeaderValue::from_static("application/json"));
         let req = Request {
             method: crate::routes::Method::Post,

@@ -50,10 +50,12 @@ impl TaskCollectionHandler for Service {
             "Members@odata.count": total,
             "Members": window,
         });
+        // The next page has the same size as the one asked for; `$top=0`
+        // asks for no members, so there is no next page.
         let shown = paging.skip.saturating_add(window.len());
-        if shown < total && paging.top.is_some() {
+        if let Some(top) = paging.top.filter(|t| *t > 0 && shown < total) {
             body["Members@odata.nextLink"] =
-                serde_json::json!(format!("{uri}?$skip={shown}&$top={}", window.len().max(1)));
+                serde_json::json!(format!("{uri}?$skip={shown}&$top={top}"));
         }
         render(&body)
     }
@@ -85,6 +87,13 @@ impl TaskHandler for Service {
     async fn delete_task(&self, req: Request) -> Reply {
         let snapshot = self.addressed(&req)?;
         let id = snapshot.record.id;
+        if snapshot.record.parent.is_some() {
+            // Subtasks are part of their parent: removed and cancelled with it.
+            let refusal = vec![base::resource_cannot_be_deleted()];
+            return Err(
+                ApiError::new(StatusCode::METHOD_NOT_ALLOWED, refusal).with_allow(READ_ONLY)
+            );
+        }
         if snapshot.record.is_terminal() {
             return match self.engine.call(move |e| e.delete(id)).await {
                 Ok(()) => Ok(empty(StatusCode::NO_CONTENT)),
@@ -115,7 +124,7 @@ impl Service {
             [id] => self.top_level(id, &req.path),
             [parent, child] => {
                 let parent = self.top_level(parent, &req.path)?;
-                let child: u64 = child.parse().map_err(|_| ApiError::not_found(&req.path))?;
+                let child = canonical_id(child).ok_or_else(|| ApiError::not_found(&req.path))?;
                 if !parent.record.children.contains(&child) {
                     return Err(ApiError::not_found(&req.path));
                 }
@@ -128,12 +137,19 @@ impl Service {
     }
 
     fn top_level(&self, id: &str, path: &str) -> Result<Arc<Snapshot>, ApiError> {
-        let id: u64 = id.parse().map_err(|_| ApiError::not_found(path))?;
+        let id = canonical_id(id).ok_or_else(|| ApiError::not_found(path))?;
         self.engine
             .task(id)
             .filter(|s| s.record.parent.is_none())
             .ok_or_else(|| ApiError::not_found(path))
     }
+}
+
+/// A task id as the service writes it (no sign, no leading zeros), so each
+/// task has exactly one URI.
+fn canonical_id(text: &str) -> Option<u64> {
+    let id: u64 = text.parse().ok()?;
+    (id.to_string() == text).then_some(id)
 }
 
 /// The Task body with its ETag.

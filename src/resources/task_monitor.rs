@@ -49,7 +49,9 @@ pub async fn answer(engine: &Engine, req: &Request, token: &str, retry_after: u6
     };
     match req.method {
         Method::Get | Method::Head => {
-            if snapshot.record.outcome.is_some() && snapshot.record.monitor_read_at.is_none() {
+            // Only a GET delivers the result; a HEAD does not start expiry.
+            let delivered = req.method == Method::Get && snapshot.record.outcome.is_some();
+            if delivered && snapshot.record.monitor_read_at.is_none() {
                 let id = snapshot.record.id;
                 let noted = engine.call(move |e| {
                     e.note_monitor_read(id);
@@ -72,6 +74,11 @@ fn read(snapshot: &Snapshot, retry_after: u64) -> Response {
     };
     let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::OK);
     let mut response = reply::json(status, &outcome.body);
+    if let Some(seconds) = outcome.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     response
         .headers_mut()
         .insert(header::ALLOW, reply::allow_value(READ_ONLY));

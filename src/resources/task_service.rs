@@ -13,6 +13,7 @@ use crate::engine::EngineError;
 use crate::engine::settings::{Settings, SettingsChange, TaskLimit};
 use crate::engine::view::{TASKS, now_rfc3339};
 use crate::http::{ApiError, Reply, Request, reply};
+use crate::model::resource;
 use crate::model::support::{ActionTarget, Nullable, ODataId};
 use crate::model::task_service::{Actions, TaskService};
 use crate::registry::base;
@@ -129,7 +130,7 @@ fn body(settings: Settings, limit: TaskLimit, date_time: Option<String>) -> Task
         completed_task_over_write_policy: Some(limit.policy),
         // There is no event service: no events are sent.
         life_cycle_event_on_task_state_change: Some(false),
-        status: Some(reset::healthy()),
+        status: Some(status(settings.service_enabled)),
         tasks: Some(ODataId::new(TASKS)),
         actions: Some(Actions {
             task_service_delete_all_completed_tasks: Some(ActionTarget {
@@ -181,11 +182,15 @@ fn to_change(accepted: serde_json::Map<String, Value>) -> Result<SettingsChange,
     })
 }
 
-/// The `If-Match` value, if sent.
+/// The `If-Match` list, if sent: every `If-Match` header, joined, since a
+/// list may come as one header or as several.
 fn if_match(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or("").to_owned())
+    let values: Vec<&str> = headers
+        .get_all(header::IF_MATCH)
+        .iter()
+        .map(|v| v.to_str().unwrap_or(""))
+        .collect();
+    (!values.is_empty()).then(|| values.join(","))
 }
 
 /// RFC 9110 `If-Match`: absent, `*`, or a list holding the current ETag
@@ -196,6 +201,19 @@ fn matches(if_match: Option<&str>, current: &HeaderValue) -> bool {
     list.split(',')
         .map(str::trim)
         .any(|tag| tag == "*" || tag == current)
+}
+
+/// `Status`: `Enabled` or, with `ServiceEnabled` false, `Disabled`.
+fn status(enabled: bool) -> resource::Status {
+    let state = if enabled {
+        resource::State::Enabled
+    } else {
+        resource::State::Disabled
+    };
+    resource::Status {
+        state: Some(Nullable::Value(state)),
+        ..reset::healthy()
+    }
 }
 
 fn precondition_failed() -> ApiError {

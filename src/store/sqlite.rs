@@ -544,6 +544,7 @@ mod tests {
             outcome: Some(FinalResponse {
                 status: 200,
                 body: serde_json::json!({"a": [1, "two", null], "b": {"c": 3.5}}),
+                retry_after: Some(7),
             }),
             ..record(id)
         }
