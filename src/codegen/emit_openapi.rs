@@ -212,6 +212,8 @@ fn extra_path(model: &Model, extra: &super::selection::ExtraPath) -> Value {
         let mut op = json!({ "responses": responses.clone() });
         if method == "HEAD" {
             op = json!({ "responses": { "200": { "description": "Headers only." }, "default": error_response() } });
+        } else if method == "DELETE" {
+            op = json!({ "responses": { "204": { "description": "Done; nothing to return." }, "default": error_response() } });
         }
         item.insert(method.to_ascii_lowercase(), op);
     }
