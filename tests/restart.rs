@@ -379,3 +379,39 @@ fn second_server_on_the_same_data_dir_is_refused_while_the_first_runs() {
     svc.restart(Stop::Term);
     svc.get_ok(&uri);
 }
+
+#[test]
+fn task_service_settings_changed_by_patch_survive_restarts() {
+    let mut svc = Service::start("restart-settings", 0.01);
+    let body = json!({
+        "TaskAutoDeleteTimeoutMinutes": 30,
+        "TaskMonitorAutoExpirySeconds": null,
+        "ServiceEnabled": false,
+    });
+    let answer = svc.send("PATCH", "/redfish/v1/TaskService", Some(&body));
+    assert_eq!(answer.status, 200, "{}", answer.text());
+
+    for stop in [Stop::Term, Stop::Kill] {
+        svc.restart(stop);
+        let service = svc.get_ok("/redfish/v1/TaskService");
+        assert_eq!(
+            service["TaskAutoDeleteTimeoutMinutes"], 30,
+            "after {stop:?}: {service}"
+        );
+        assert!(
+            service["TaskMonitorAutoExpirySeconds"].is_null(),
+            "after {stop:?}: {service}"
+        );
+        assert_eq!(
+            service["ServiceEnabled"], false,
+            "after {stop:?}: {service}"
+        );
+        // Still disabled: new work is refused.
+        let refused = svc.send(
+            "POST",
+            "/redfish/v1/TaskService/Tasks",
+            Some(&json!({"DurationSeconds": 0})),
+        );
+        assert_eq!(refused.status, 503, "after {stop:?}: {}", refused.text());
+    }
+}
