@@ -9,6 +9,10 @@
 
 #![allow(dead_code)]
 
+#[path = "../support/message_check.rs"]
+mod message_check;
+pub use message_check::check_message;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -366,27 +370,6 @@ pub fn check_messages(task: &Value) {
         let id = m["MessageId"].as_str().unwrap_or("");
         assert!(id.starts_with("TaskEvent.1."), "task message {id}");
     }
-}
-
-/// Checks one message has MessageId (`Registry.Major.Minor.Errata.Key`),
-/// Message, MessageArgs and MessageSeverity.
-pub fn check_message(m: &Value) {
-    let id = m["MessageId"].as_str().unwrap_or_else(|| panic!("{m}"));
-    let parts: Vec<&str> = id.split('.').collect();
-    assert_eq!(parts.len(), 5, "MessageId {id} is not Registry.x.y.z.Key");
-    assert!(
-        parts[1..4].iter().all(|p| p.parse::<u32>().is_ok()),
-        "MessageId {id} has no version"
-    );
-    assert!(m["Message"].as_str().is_some_and(|s| !s.is_empty()), "{m}");
-    assert!(m["MessageArgs"].is_array(), "MessageArgs missing: {m}");
-    assert!(
-        matches!(
-            m["MessageSeverity"].as_str(),
-            Some("OK" | "Warning" | "Critical")
-        ),
-        "MessageSeverity: {m}"
-    );
 }
 
 /// Checks a DSP0266 error answer: status, JSON type and an error body whose

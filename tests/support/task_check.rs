@@ -12,6 +12,10 @@ use serde_json::Value;
 
 use crate::keepalive::Response;
 
+#[path = "message_check.rs"]
+mod message_check;
+pub use message_check::check_message;
+
 /// Every `TaskState` of Task v1.7.
 pub const STATES: &[&str] = &[
     "New",
@@ -96,27 +100,6 @@ pub fn check_task(task: &Value) {
         .as_array()
         .unwrap_or_else(|| panic!("Messages: {task}"));
     messages.iter().for_each(check_message);
-}
-
-/// Checks one message has a versioned MessageId, Message, MessageArgs and
-/// MessageSeverity.
-pub fn check_message(m: &Value) {
-    let id = m["MessageId"].as_str().unwrap_or_else(|| panic!("{m}"));
-    let parts: Vec<&str> = id.split('.').collect();
-    assert_eq!(parts.len(), 5, "MessageId {id} is not Registry.x.y.z.Key");
-    assert!(
-        parts[1..4].iter().all(|p| p.parse::<u32>().is_ok()),
-        "MessageId {id} has no version"
-    );
-    assert!(m["Message"].as_str().is_some_and(|s| !s.is_empty()), "{m}");
-    assert!(m["MessageArgs"].is_array(), "MessageArgs: {m}");
-    assert!(
-        matches!(
-            m["MessageSeverity"].as_str(),
-            Some("OK" | "Warning" | "Critical")
-        ),
-        "MessageSeverity: {m}"
-    );
 }
 
 /// The message keys (after the version) of a Task's `Messages`.
