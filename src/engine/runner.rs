@@ -57,7 +57,7 @@ pub async fn run(
 }
 
 /// Records how a task ended. A store failure (a full disk, say) is retried
-/// with a growing pause until it succeeds, so the task does not stay
+/// with a growing pause (at most 5 s) until it succeeds, so the task does not stay
 /// `Running` once the store recovers; any other error is logged once.
 async fn record_end(engine: &Engine, id: u64, outcome: Option<Outcome>) {
     let mut pause = std::time::Duration::from_millis(100);
@@ -71,7 +71,7 @@ async fn record_end(engine: &Engine, id: u64, outcome: Option<Outcome>) {
             Err(EngineError::Store(err)) => {
                 tracing::error!(task = id, error = %err, "could not record the end of a task; retrying");
                 tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(std::time::Duration::from_secs(30));
+                pause = (pause * 2).min(std::time::Duration::from_secs(5));
             }
             Err(err) => {
                 tracing::error!(task = id, error = %err, "could not record the end of a task");
