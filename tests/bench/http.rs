@@ -19,8 +19,9 @@
 //! It is not part of CI's pass/fail: it reports and never asserts the aims.
 
 mod bare;
+#[path = "../support/keepalive.rs"]
+mod keepalive;
 mod load;
-mod raw;
 mod server;
 
 use std::path::PathBuf;
@@ -153,7 +154,7 @@ fn median_ready_ms(
 fn create_task(server: &Server) -> BenchResult<String> {
     let json = r#"{"DurationSeconds": 600, "Outcome": "Completed"}"#;
     let path = "/redfish/v1/TaskService/Tasks";
-    let response = raw::request(server.addr, "POST", path, Some(json))?;
+    let response = keepalive::Conn::new(server.addr).post(path, json)?;
     if !(200..300).contains(&response.status) {
         let text = String::from_utf8_lossy(&response.body);
         return Err(format!("POST {path}: {} {text}", response.status).into());
@@ -167,7 +168,7 @@ fn create_task(server: &Server) -> BenchResult<String> {
 
 /// GETs `path` and returns the body of its 200 answer.
 fn get_ok(server: &Server, path: &str) -> BenchResult<Vec<u8>> {
-    let response = raw::request(server.addr, "GET", path, None)?;
+    let response = keepalive::Conn::new(server.addr).get(path)?;
     match response.status {
         200 => Ok(response.body),
         status => Err(format!("GET {path} answered {status}").into()),

@@ -1,6 +1,6 @@
 //! A keep-alive HTTP/1.1 client over one `std::net::TcpStream`, for code
 //! that talks to a spawned taskfish process (the crash and restart tests,
-//! the creation benchmark). Requests go one at a time on the same
+//! both benchmarks). Requests go one at a time on the same
 //! connection; each answer is read by its `Content-Length` or chunked
 //! encoding. Every read and write has a timeout, so a server that hangs
 //! fails the caller instead of blocking it, and any error drops the
