@@ -29,6 +29,9 @@ pub struct Request {
     pub body: Bytes,
     /// Raw query string, if any.
     pub query: Option<String>,
+    /// `$top`/`$skip`, already checked by the pipeline (default elsewhere
+    /// than on collections).
+    pub paging: query::Paging,
     /// The request path, without the query string.
     pub path: String,
 }

@@ -98,6 +98,7 @@ async fn answer(service: &Service, request: axum::extract::Request) -> Result<Re
         body,
         query,
         path,
+        paging: query::Paging::default(),
     };
     // Monitors and fixed documents answer every write with 405 whatever
     // the body; the media type matters only to the resources below.
@@ -114,11 +115,15 @@ async fn answer(service: &Service, request: axum::extract::Request) -> Result<Re
         return Err(ApiError::not_found(&path));
     }
     let is_collection = matched.route.odata_type.contains("Collection.");
-    query::parse(req.query.as_deref(), is_collection)?;
+    let paging = query::parse(req.query.as_deref(), is_collection)?;
     let params = (0..4)
         .map_while(|i| matched.params.get(i).map(str::to_owned))
         .collect();
-    let req = Request { params, ..req };
+    let req = Request {
+        params,
+        paging,
+        ..req
+    };
     let mut response = routes::dispatch(service, &matched, req).await?;
     if !response.headers().contains_key(header::ALLOW) {
         let allow = reply::allow_value(service.route_allow(&matched));

@@ -169,6 +169,7 @@ mod tests {
             headers,
             body: bytes::Bytes::from_static(b"{}"),
             query: None,
+            paging: crate::http::query::Paging::default(),
             path: "/x".into(),
         };
         assert_eq!(

@@ -13,7 +13,7 @@ use axum::response::Response;
 
 use crate::engine::view::TASKS;
 use crate::engine::{EngineError, Snapshot};
-use crate::http::{ApiError, Reply, Request, query, reply};
+use crate::http::{ApiError, Reply, Request, reply};
 use crate::model::task_collection::TaskCollection;
 use crate::registry::base;
 use crate::routes::{Method, TaskCollectionHandler, TaskHandler};
@@ -22,7 +22,7 @@ use super::{Service, render, synthetic, task_monitor};
 
 impl TaskCollectionHandler for Service {
     async fn get_task_collection(&self, req: Request) -> Reply {
-        let paging = query::parse(req.query.as_deref(), true)?;
+        let paging = req.paging;
         let (uri, members) = match req.params.first() {
             None => (TASKS.to_owned(), self.engine.task_ids()),
             Some(parent) => {
