@@ -21,13 +21,15 @@
 //! over the time until the refusal and the report says so. It reports; it
 //! never asserts the aim.
 
+#[path = "common.rs"]
+mod common;
 #[path = "../support/keepalive.rs"]
 mod keepalive;
 #[path = "../support/spawned.rs"]
 mod spawned;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -35,8 +37,7 @@ use std::time::{Duration, Instant};
 use keepalive::Conn;
 use spawned::{Spawned, TempDir};
 
-/// The benchmark's error type: any error, reported once by `main`.
-type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+use common::BenchResult;
 
 const TASKS: &str = "/redfish/v1/TaskService/Tasks";
 const BODIES: [&str; 2] = [r#"{"DurationSeconds": 0}"#, r#"{"DurationSeconds": 3600}"#];
@@ -48,22 +49,12 @@ const AIM_RATIO: f64 = 0.5;
 const MAX_TASKS: u32 = 1_000_000;
 
 fn main() -> ExitCode {
-    if !std::env::args().any(|arg| arg == "--bench") {
-        println!("bench create: skipped outside `cargo bench --bench create`");
-        return ExitCode::SUCCESS;
-    }
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("bench create: error: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("create", run)
 }
 
 fn run() -> BenchResult<()> {
-    let bin = taskfish_binary()?;
-    let seconds = bench_seconds()?;
+    let bin = common::taskfish_binary()?;
+    let seconds = u64::from(common::bench_seconds(5)?);
     println!("bench create: {} ({seconds} s per run)", bin.display());
     let mut rows = Vec::new();
     for body in BODIES {
@@ -75,23 +66,6 @@ fn run() -> BenchResult<()> {
     }
     print_report(seconds, &rows);
     Ok(())
-}
-
-fn taskfish_binary() -> BenchResult<PathBuf> {
-    let bin = std::env::var_os("TASKFISH_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_taskfish")));
-    match bin.is_file() {
-        true => Ok(bin),
-        false => Err(format!("no taskfish binary at {}", bin.display()).into()),
-    }
-}
-
-fn bench_seconds() -> BenchResult<u64> {
-    match std::env::var("TASKFISH_BENCH_SECONDS") {
-        Ok(text) => Ok(text.parse()?),
-        Err(_) => Ok(5),
-    }
 }
 
 /// Where the server keeps its tasks.

@@ -19,10 +19,12 @@
 //! It is not part of CI's pass/fail: it reports and never asserts the aims.
 
 mod bare;
+mod common;
 #[path = "../support/keepalive.rs"]
 mod keepalive;
 mod load;
-mod server;
+#[path = "../support/spawned.rs"]
+mod spawned;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,10 +32,9 @@ use std::thread;
 use std::time::Duration;
 
 use load::Load;
-use server::Server;
+use spawned::Spawned as Server;
 
-/// The benchmark's error type: any error, reported once by `main`.
-pub type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+use common::BenchResult;
 
 const SERVE_ARGS: &[&str] = &["--test-tasks", "--time-scale", "1"];
 const STARTS: usize = 7;
@@ -44,21 +45,11 @@ const AIM_READY_MS: f64 = 50.0;
 const AIM_RSS_MIB: f64 = 20.0;
 
 fn main() -> ExitCode {
-    if !std::env::args().any(|arg| arg == "--bench") {
-        println!("bench http: skipped outside `cargo bench --bench http`");
-        return ExitCode::SUCCESS;
-    }
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("bench http: error: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("http", run)
 }
 
 fn run() -> BenchResult<()> {
-    let bin = taskfish_binary()?;
+    let bin = common::taskfish_binary()?;
     let log_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-http");
     std::fs::create_dir_all(&log_dir)?;
     let log = log_dir.join("taskfish-stderr.log");
@@ -88,7 +79,7 @@ fn run() -> BenchResult<()> {
     let body = get_ok(&server, &task_path)?;
     let bare_addr = bare::start(body.clone().into())?;
 
-    let seconds = bench_seconds()?;
+    let seconds = common::bench_seconds(10)?;
     let taskfish_url = format!("http://{}{task_path}", server.addr);
     let bare_url = format!("http://{bare_addr}{task_path}");
     let loads = if load::wrk_available() {
@@ -113,23 +104,6 @@ fn run() -> BenchResult<()> {
     Ok(())
 }
 
-fn taskfish_binary() -> BenchResult<PathBuf> {
-    let bin = std::env::var_os("TASKFISH_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_taskfish")));
-    match bin.is_file() {
-        true => Ok(bin),
-        false => Err(format!("no taskfish binary at {}", bin.display()).into()),
-    }
-}
-
-fn bench_seconds() -> BenchResult<u32> {
-    match std::env::var("TASKFISH_BENCH_SECONDS") {
-        Ok(text) => Ok(text.parse()?),
-        Err(_) => Ok(10),
-    }
-}
-
 /// Median of `STARTS` spawn-to-ready times, in ms.
 fn median_ready_ms(
     bin: &std::path::Path,
@@ -142,8 +116,10 @@ fn median_ready_ms(
         times.push(server.ready.as_secs_f64() * 1000.0);
         // Stopping right after the ready line also probes that SIGTERM is
         // handled from then on; a failure is reported, not fatal.
-        if let Err(err) = server.stop() {
-            println!("bench http: warning: stop right after ready: {err}");
+        match server.terminate(Duration::from_secs(10)) {
+            Ok(status) if status.success() => {}
+            Ok(status) => println!("bench http: warning: exit after early SIGTERM: {status}"),
+            Err(err) => println!("bench http: warning: stop right after ready: {err}"),
         }
     }
     times.sort_by(f64::total_cmp);

@@ -33,6 +33,8 @@ pub struct Spawned {
     pub addr: SocketAddr,
     /// Where its stderr goes.
     pub log: PathBuf,
+    /// Time from spawn to reading the ready line.
+    pub ready: Duration,
 }
 
 impl Spawned {
@@ -44,6 +46,7 @@ impl Spawned {
     /// first, or prints nothing within ten seconds; the message then holds
     /// the end of its stderr.
     pub fn start(bin: &Path, args: &[&str], log: &Path) -> io::Result<Spawned> {
+        let spawned_at = Instant::now();
         let child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
@@ -56,6 +59,7 @@ impl Spawned {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             log: log.to_path_buf(),
+            ready: Duration::ZERO,
         };
         let stdout = spawned
             .child
@@ -68,6 +72,7 @@ impl Spawned {
         let line = rx
             .recv_timeout(READY_TIMEOUT)
             .map_err(|_| other(format!("no ready line; stderr: {}", spawned.stderr_tail())))?;
+        spawned.ready = spawned_at.elapsed();
         spawned.addr = line
             .strip_prefix(READY_PREFIX)
             .and_then(|addr| addr.trim_end().parse().ok())
@@ -116,6 +121,19 @@ impl Spawned {
     /// Fails when the process state cannot be read.
     pub fn wait(&mut self, limit: Duration) -> io::Result<Option<ExitStatus>> {
         wait_exit(&mut self.child, limit)
+    }
+
+    /// The process's resident set size in KiB (`VmRSS`).
+    ///
+    /// # Errors
+    /// Fails when /proc/PID/status cannot be read or has no VmRSS line.
+    pub fn rss_kib(&self) -> io::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| other("no VmRSS in /proc/PID/status"))
     }
 
     /// The last lines of the process's stderr, for failure messages.
