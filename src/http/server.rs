@@ -87,9 +87,17 @@ async fn answer(service: &Service, request: axum::extract::Request) -> Result<Re
     if declared_length(&parts.headers).is_some_and(|len| len > limit) {
         return Err(payload_too_large());
     }
-    let body = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(body_error)?;
+    // A read without a body (the common case, polling) skips collecting it.
+    let bodyless = matches!(method, Method::Get | Method::Head)
+        && !parts.headers.contains_key(header::CONTENT_LENGTH)
+        && !parts.headers.contains_key(header::TRANSFER_ENCODING);
+    let body = if bodyless {
+        bytes::Bytes::new()
+    } else {
+        axum::body::to_bytes(body, limit)
+            .await
+            .map_err(body_error)?
+    };
 
     let req = Request {
         method,
@@ -109,10 +117,11 @@ async fn answer(service: &Service, request: axum::extract::Request) -> Result<Re
         check_json_media_type(&req.headers)?;
     }
 
-    let path = req.path.clone();
-    let matched = routes::match_path(&path).ok_or_else(|| ApiError::not_found(&path))?;
+    // Matched against the request's own URI, which outlives `req`.
+    let path = parts.uri.path();
+    let matched = routes::match_path(path).ok_or_else(|| ApiError::not_found(path))?;
     if matches!(matched.target, routes::Target::UnknownAction) {
-        return Err(ApiError::not_found(&path));
+        return Err(ApiError::not_found(path));
     }
     let is_collection = matched.route.odata_type.contains("Collection.");
     let paging = query::parse(req.query.as_deref(), is_collection)?;
